@@ -1,0 +1,166 @@
+// Package vec describes the two amd64 vector levels that the generators emit
+// code for, so that one generator function produces both the AVX2 and the
+// AVX-512 variant of a kernel.
+package vec
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// ISA is one vector level.
+type ISA struct {
+	Name  string // suffix of the kernel names: "AVX2" or "AVX512"
+	Lanes int    // float32 lanes per vector: 8 or 16
+	wide  bool   // 512-bit, with opmask tails
+
+	// the tail mask of the current function, set by Tail
+	k    OpmaskVirtual
+	ymsk VecVirtual
+}
+
+// Bytes is the size of one vector.
+func (v *ISA) Bytes() int { return 4 * v.Lanes }
+
+// Vec allocates a vector register of this level's width.
+func (v *ISA) Vec() VecVirtual {
+	if v.wide {
+		return ZMM()
+	}
+	return YMM()
+}
+
+// Levels returns the two levels, AVX-512 first. Each call returns fresh
+// values, one per generated function.
+func Levels() []*ISA {
+	return []*ISA{{Name: "AVX512", Lanes: 16, wide: true}, {Name: "AVX2", Lanes: 8}}
+}
+
+var tables = map[string]Mem{}
+
+// maskTable returns the lane-mask tables, emitting them once per file.
+//
+// tailmask16 holds, for r in 0..15, the AVX-512 opmask with the low r bits
+// set: (1<<r)-1, one uint16 each.
+//
+// tailmask8 holds eight int32 −1 followed by eight 0; the eight dwords that
+// start at element 8−r select the first r lanes for VMASKMOVPS, which reads
+// only the selected lanes and suppresses faults on the others.
+func maskTable(name string) Mem {
+	if m, ok := tables[name]; ok {
+		return m
+	}
+	m := GLOBL(name, RODATA|NOPTR)
+	switch name {
+	case "tailmask16":
+		for r := 0; r < 16; r++ {
+			DATA(2*r, U16(uint16(1<<r-1)))
+		}
+	case "tailmask8":
+		for i := 0; i < 16; i++ {
+			v := uint32(0)
+			if i < 8 {
+				v = 0xffffffff
+			}
+			DATA(4*i, U32(v))
+		}
+	default:
+		panic(fmt.Sprintf("vec: no table %q", name))
+	}
+	tables[name] = m
+	return m
+}
+
+// Tail prepares the mask for a tail of r = n mod Lanes elements (r in a
+// register; n is the element count). It must be called once per function,
+// before any TailLoad or TailFMA. r may be clobbered.
+func (v *ISA) Tail(r GPVirtual) {
+	if v.wide {
+		v.k = K()
+		t := GP64()
+		LEAQ(maskTable("tailmask16"), t)
+		KMOVW(Mem{Base: t, Index: r, Scale: 2}, v.k)
+		return
+	}
+	// element 8−r of tailmask8: byte offset 32 − 4r
+	NEGQ(r)
+	v.ymsk = YMM()
+	t := GP64()
+	LEAQ(maskTable("tailmask8"), t)
+	VMOVDQU(Mem{Base: t, Index: r, Scale: 4, Disp: 32}, v.ymsk)
+}
+
+// TailLoad loads the first r lanes of m into dst and zeroes the others,
+// touching no memory past the r-th element.
+func (v *ISA) TailLoad(m Mem, dst VecVirtual) {
+	if v.wide {
+		VMOVUPS_Z(m, v.k, dst)
+		return
+	}
+	VMASKMOVPS(m, v.ymsk, dst)
+}
+
+// TailFMA adds m·x to acc in the first r lanes, where x's other lanes are
+// zero, touching no memory past the r-th element of m.
+func (v *ISA) TailFMA(m Mem, x, acc VecVirtual) {
+	if v.wide {
+		// Merge-masked: faults on the masked-out lanes are suppressed.
+		VFMADD231PS(m, x, v.k, acc)
+		return
+	}
+	t := YMM()
+	VMASKMOVPS(m, v.ymsk, t)
+	VFMADD231PS(t, x, acc)
+}
+
+// TailAdd adds the first r lanes of m to acc.
+func (v *ISA) TailAdd(m Mem, acc VecVirtual) {
+	if v.wide {
+		VADDPS(m, acc, v.k, acc)
+		return
+	}
+	t := YMM()
+	VMASKMOVPS(m, v.ymsk, t)
+	VADDPS(t, acc, acc)
+}
+
+// ToXMM folds a vector into its low 128 bits by adding the halves:
+// for a ZMM z, x = (z[0:8]+z[8:16])[0:4] + (…)[4:8]. The result lanes are
+// partial sums whose total is the sum of all lanes of a.
+func (v *ISA) ToXMM(a VecVirtual) Register {
+	y := a.AsY()
+	if v.wide {
+		hi := YMM()
+		VEXTRACTF64X4(U8(1), a, hi)
+		VADDPS(hi, y, y)
+	}
+	hi := XMM()
+	VEXTRACTF128(U8(1), y, hi)
+	x := a.AsX()
+	VADDPS(hi, x, x)
+	return x
+}
+
+// HSum4 returns an XMM whose lane i is the sum of all lanes of acc[i].
+func (v *ISA) HSum4(acc [4]VecVirtual) Register {
+	var x [4]Register
+	for i := range acc {
+		x[i] = v.ToXMM(acc[i])
+	}
+	// VHADDPS b, a, d: d = (a0+a1, a2+a3, b0+b1, b2+b3)
+	VHADDPS(x[1], x[0], x[0])
+	VHADDPS(x[3], x[2], x[2])
+	VHADDPS(x[2], x[0], x[0])
+	return x[0]
+}
+
+// HSum returns an XMM whose lane 0 is the sum of all lanes of acc.
+func (v *ISA) HSum(acc VecVirtual) Register {
+	x := v.ToXMM(acc)
+	VHADDPS(x, x, x)
+	VHADDPS(x, x, x)
+	return x
+}

@@ -1,0 +1,21 @@
+//go:build !purego
+
+package lmhead
+
+import "github.com/klauspost/cpuid/v2"
+
+const pureTag = ""
+
+// archLevels lists the assembly levels of amd64, best first.
+var archLevels = []level{
+	{isa: AVX512, features: []cpuid.FeatureID{cpuid.AVX512F, cpuid.AVX512DQ, cpuid.AVX2, cpuid.FMA3}, kernels: kernelSet{
+		dot:  dotAVX512,
+		gemv: gemvAVX512,
+		sum:  sumAVX512,
+	}},
+	{isa: AVX2, features: []cpuid.FeatureID{cpuid.AVX2, cpuid.FMA3}, kernels: kernelSet{
+		dot:  dotAVX2,
+		gemv: gemvAVX2,
+		sum:  sumAVX2,
+	}},
+}

@@ -1,0 +1,6 @@
+package lmhead
+
+// The amd64 assembly is generated with avo from _gen, a module of its own so
+// that avo never enters the library's dependencies. The drift check in
+// .ci/run reruns this and requires no diff.
+//go:generate sh -c "cd _gen && go run ./gemv -out ../kernels_amd64.s -stubs ../kernels_amd64_stubs.go -pkg lmhead"
