@@ -3,6 +3,7 @@ package lmhead
 import (
 	"fmt"
 	"os"
+	"reflect"
 	"runtime"
 	"strings"
 
@@ -84,9 +85,26 @@ func init() {
 	active, activeISA = best.kernels, best.isa
 }
 
-// allLevels lists this build's levels best first, Generic last.
+// allLevels lists this build's levels best first, Generic last. A kernel
+// that a level has no assembly for runs its generic twin.
 func allLevels() []level {
-	return append(append([]level(nil), archLevels...), genericLevel)
+	levels := make([]level, 0, len(archLevels)+1)
+	for _, l := range archLevels {
+		l.kernels = withGeneric(l.kernels)
+		levels = append(levels, l)
+	}
+	return append(levels, genericLevel)
+}
+
+// withGeneric fills every nil kernel of k with its generic twin.
+func withGeneric(k kernelSet) kernelSet {
+	v, g := reflect.ValueOf(&k).Elem(), reflect.ValueOf(genericKernels)
+	for i := 0; i < v.NumField(); i++ {
+		if v.Field(i).IsNil() {
+			v.Field(i).Set(g.Field(i))
+		}
+	}
+	return k
 }
 
 // bestLevel returns the best level whose features the CPU has.
