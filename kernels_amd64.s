@@ -18,33 +18,34 @@ TEXT ·dotAVX512(SB), NOSPLIT, $0-52
 	ANDQ   $0x0000000f, BX
 	SUBQ   BX, DX
 	SHLQ   $0x02, DX
-	XORQ   SI, SI
-	MOVQ   DX, DI
-	ANDQ   $-256, DI
+	MOVQ   DX, SI
+	ANDQ   $-256, SI
+	XORQ   DI, DI
+	TESTQ  SI, SI
 
 	// acc[u] += body(vector u of each block of dotUnroll vectors)
 	JZ single2_AVX512
 
 block2_AVX512:
-	VMOVUPS     (CX)(SI*1), Z4
-	VFMADD231PS (AX)(SI*1), Z4, Z0
-	VMOVUPS     64(CX)(SI*1), Z4
-	VFMADD231PS 64(AX)(SI*1), Z4, Z1
-	VMOVUPS     128(CX)(SI*1), Z4
-	VFMADD231PS 128(AX)(SI*1), Z4, Z2
-	VMOVUPS     192(CX)(SI*1), Z4
-	VFMADD231PS 192(AX)(SI*1), Z4, Z3
-	ADDQ        $0x00000100, SI
-	CMPQ        SI, DI
+	VMOVUPS     (CX)(DI*1), Z4
+	VFMADD231PS (AX)(DI*1), Z4, Z0
+	VMOVUPS     64(CX)(DI*1), Z4
+	VFMADD231PS 64(AX)(DI*1), Z4, Z1
+	VMOVUPS     128(CX)(DI*1), Z4
+	VFMADD231PS 128(AX)(DI*1), Z4, Z2
+	VMOVUPS     192(CX)(DI*1), Z4
+	VFMADD231PS 192(AX)(DI*1), Z4, Z3
+	ADDQ        $0x00000100, DI
+	CMPQ        DI, SI
 	JB          block2_AVX512
 
 	// the remaining whole vectors, one at a time
 single2_AVX512:
-	CMPQ        SI, DX
+	CMPQ        DI, DX
 	JAE         tail2_AVX512
-	VMOVUPS     (CX)(SI*1), Z4
-	VFMADD231PS (AX)(SI*1), Z4, Z0
-	ADDQ        $0x00000040, SI
+	VMOVUPS     (CX)(DI*1), Z4
+	VFMADD231PS (AX)(DI*1), Z4, Z0
+	ADDQ        $0x00000040, DI
 	JMP         single2_AVX512
 
 	// the last n mod Lanes elements, masked so that nothing past them is read
@@ -53,8 +54,8 @@ tail2_AVX512:
 	JZ          reduce2_AVX512
 	LEAQ        tailmask16<>+0(SB), DX
 	KMOVW       (DX)(BX*2), K1
-	VMOVUPS.Z   (CX)(SI*1), K1, Z4
-	VFMADD231PS (AX)(SI*1), Z4, K1, Z1
+	VMOVUPS.Z   (CX)(DI*1), K1, Z4
+	VFMADD231PS (AX)(DI*1), Z4, K1, Z1
 
 reduce2_AVX512:
 	VADDPS        Z1, Z0, Z0
@@ -102,33 +103,34 @@ TEXT ·dotAVX2(SB), NOSPLIT, $0-52
 	ANDQ   $0x00000007, BX
 	SUBQ   BX, DX
 	SHLQ   $0x02, DX
-	XORQ   SI, SI
-	MOVQ   DX, DI
-	ANDQ   $-128, DI
+	MOVQ   DX, SI
+	ANDQ   $-128, SI
+	XORQ   DI, DI
+	TESTQ  SI, SI
 
 	// acc[u] += body(vector u of each block of dotUnroll vectors)
 	JZ single2_AVX2
 
 block2_AVX2:
-	VMOVUPS     (CX)(SI*1), Y4
-	VFMADD231PS (AX)(SI*1), Y4, Y0
-	VMOVUPS     32(CX)(SI*1), Y4
-	VFMADD231PS 32(AX)(SI*1), Y4, Y1
-	VMOVUPS     64(CX)(SI*1), Y4
-	VFMADD231PS 64(AX)(SI*1), Y4, Y2
-	VMOVUPS     96(CX)(SI*1), Y4
-	VFMADD231PS 96(AX)(SI*1), Y4, Y3
-	ADDQ        $0x00000080, SI
-	CMPQ        SI, DI
+	VMOVUPS     (CX)(DI*1), Y4
+	VFMADD231PS (AX)(DI*1), Y4, Y0
+	VMOVUPS     32(CX)(DI*1), Y4
+	VFMADD231PS 32(AX)(DI*1), Y4, Y1
+	VMOVUPS     64(CX)(DI*1), Y4
+	VFMADD231PS 64(AX)(DI*1), Y4, Y2
+	VMOVUPS     96(CX)(DI*1), Y4
+	VFMADD231PS 96(AX)(DI*1), Y4, Y3
+	ADDQ        $0x00000080, DI
+	CMPQ        DI, SI
 	JB          block2_AVX2
 
 	// the remaining whole vectors, one at a time
 single2_AVX2:
-	CMPQ        SI, DX
+	CMPQ        DI, DX
 	JAE         tail2_AVX2
-	VMOVUPS     (CX)(SI*1), Y4
-	VFMADD231PS (AX)(SI*1), Y4, Y0
-	ADDQ        $0x00000020, SI
+	VMOVUPS     (CX)(DI*1), Y4
+	VFMADD231PS (AX)(DI*1), Y4, Y0
+	ADDQ        $0x00000020, DI
 	JMP         single2_AVX2
 
 	// the last n mod Lanes elements, masked so that nothing past them is read
@@ -138,8 +140,8 @@ tail2_AVX2:
 	NEGQ        BX
 	LEAQ        tailmask8<>+0(SB), DX
 	VMOVDQU     32(DX)(BX*4), Y4
-	VMASKMOVPS  (CX)(SI*1), Y4, Y5
-	VMASKMOVPS  (AX)(SI*1), Y4, Y4
+	VMASKMOVPS  (CX)(DI*1), Y4, Y5
+	VMASKMOVPS  (AX)(DI*1), Y4, Y4
 	VFMADD231PS Y4, Y5, Y1
 
 reduce2_AVX2:
@@ -185,28 +187,29 @@ TEXT ·sumAVX512(SB), NOSPLIT, $0-28
 	ANDQ   $0x0000000f, DX
 	SUBQ   DX, CX
 	SHLQ   $0x02, CX
-	XORQ   BX, BX
-	MOVQ   CX, SI
-	ANDQ   $-256, SI
+	MOVQ   CX, BX
+	ANDQ   $-256, BX
+	XORQ   SI, SI
+	TESTQ  BX, BX
 
 	// acc[u] += body(vector u of each block of dotUnroll vectors)
 	JZ single1_AVX512
 
 block1_AVX512:
-	VADDPS (AX)(BX*1), Z0, Z0
-	VADDPS 64(AX)(BX*1), Z1, Z1
-	VADDPS 128(AX)(BX*1), Z2, Z2
-	VADDPS 192(AX)(BX*1), Z3, Z3
-	ADDQ   $0x00000100, BX
-	CMPQ   BX, SI
+	VADDPS (AX)(SI*1), Z0, Z0
+	VADDPS 64(AX)(SI*1), Z1, Z1
+	VADDPS 128(AX)(SI*1), Z2, Z2
+	VADDPS 192(AX)(SI*1), Z3, Z3
+	ADDQ   $0x00000100, SI
+	CMPQ   SI, BX
 	JB     block1_AVX512
 
 	// the remaining whole vectors, one at a time
 single1_AVX512:
-	CMPQ   BX, CX
+	CMPQ   SI, CX
 	JAE    tail1_AVX512
-	VADDPS (AX)(BX*1), Z0, Z0
-	ADDQ   $0x00000040, BX
+	VADDPS (AX)(SI*1), Z0, Z0
+	ADDQ   $0x00000040, SI
 	JMP    single1_AVX512
 
 	// the last n mod Lanes elements, masked so that nothing past them is read
@@ -215,7 +218,7 @@ tail1_AVX512:
 	JZ     reduce1_AVX512
 	LEAQ   tailmask16<>+0(SB), CX
 	KMOVW  (CX)(DX*2), K1
-	VADDPS (AX)(BX*1), Z1, K1, Z1
+	VADDPS (AX)(SI*1), Z1, K1, Z1
 
 reduce1_AVX512:
 	VADDPS        Z1, Z0, Z0
@@ -244,28 +247,29 @@ TEXT ·sumAVX2(SB), NOSPLIT, $0-28
 	ANDQ   $0x00000007, DX
 	SUBQ   DX, CX
 	SHLQ   $0x02, CX
-	XORQ   BX, BX
-	MOVQ   CX, SI
-	ANDQ   $-128, SI
+	MOVQ   CX, BX
+	ANDQ   $-128, BX
+	XORQ   SI, SI
+	TESTQ  BX, BX
 
 	// acc[u] += body(vector u of each block of dotUnroll vectors)
 	JZ single1_AVX2
 
 block1_AVX2:
-	VADDPS (AX)(BX*1), Y0, Y0
-	VADDPS 32(AX)(BX*1), Y1, Y1
-	VADDPS 64(AX)(BX*1), Y2, Y2
-	VADDPS 96(AX)(BX*1), Y3, Y3
-	ADDQ   $0x00000080, BX
-	CMPQ   BX, SI
+	VADDPS (AX)(SI*1), Y0, Y0
+	VADDPS 32(AX)(SI*1), Y1, Y1
+	VADDPS 64(AX)(SI*1), Y2, Y2
+	VADDPS 96(AX)(SI*1), Y3, Y3
+	ADDQ   $0x00000080, SI
+	CMPQ   SI, BX
 	JB     block1_AVX2
 
 	// the remaining whole vectors, one at a time
 single1_AVX2:
-	CMPQ   BX, CX
+	CMPQ   SI, CX
 	JAE    tail1_AVX2
-	VADDPS (AX)(BX*1), Y0, Y0
-	ADDQ   $0x00000020, BX
+	VADDPS (AX)(SI*1), Y0, Y0
+	ADDQ   $0x00000020, SI
 	JMP    single1_AVX2
 
 	// the last n mod Lanes elements, masked so that nothing past them is read
@@ -275,7 +279,7 @@ tail1_AVX2:
 	NEGQ       DX
 	LEAQ       tailmask8<>+0(SB), CX
 	VMOVDQU    32(CX)(DX*4), Y4
-	VMASKMOVPS (AX)(BX*1), Y4, Y4
+	VMASKMOVPS (AX)(SI*1), Y4, Y4
 	VADDPS     Y4, Y1, Y1
 
 reduce1_AVX2:
@@ -312,37 +316,37 @@ TEXT ·gemvAVX512(SB), NOSPLIT, $0-72
 	KMOVW (R10)(R8*2), K1
 
 nomask_AVX512:
-	// blocks of four rows
+	// blocks of 4 row(s)
 rows4_AVX512:
 	CMPQ   CX, $0x04
 	JB     rows1_AVX512
 	LEAQ   (DX)(DI*1), R10
 	LEAQ   (R10)(DI*1), R11
 	LEAQ   (R11)(DI*1), R12
-	VXORPS Z0, Z0, Z0
-	VXORPS Z1, Z1, Z1
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 	VXORPS Z4, Z4, Z4
 	VXORPS Z5, Z5, Z5
 	VXORPS Z6, Z6, Z6
 	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
 	XORQ   R13, R13
 	TESTQ  R9, R9
 	JZ     single4_AVX512
 
 	// acc[i][u] += w[row i][j+u·L : j+(u+1)·L] · x[j+u·L : …], u = 0, 1
 pair4_AVX512:
-	VMOVUPS     (BX)(R13*1), Z8
-	VMOVUPS     64(BX)(R13*1), Z9
-	VFMADD231PS (DX)(R13*1), Z8, Z0
-	VFMADD231PS 64(DX)(R13*1), Z9, Z1
-	VFMADD231PS (R10)(R13*1), Z8, Z2
-	VFMADD231PS 64(R10)(R13*1), Z9, Z3
-	VFMADD231PS (R11)(R13*1), Z8, Z4
-	VFMADD231PS 64(R11)(R13*1), Z9, Z5
-	VFMADD231PS (R12)(R13*1), Z8, Z6
-	VFMADD231PS 64(R12)(R13*1), Z9, Z7
+	VMOVUPS     (BX)(R13*1), Z0
+	VMOVUPS     64(BX)(R13*1), Z1
+	VFMADD231PS (DX)(R13*1), Z0, Z2
+	VFMADD231PS 64(DX)(R13*1), Z1, Z3
+	VFMADD231PS (R10)(R13*1), Z0, Z4
+	VFMADD231PS 64(R10)(R13*1), Z1, Z5
+	VFMADD231PS (R11)(R13*1), Z0, Z6
+	VFMADD231PS 64(R11)(R13*1), Z1, Z7
+	VFMADD231PS (R12)(R13*1), Z0, Z8
+	VFMADD231PS 64(R12)(R13*1), Z1, Z9
 	ADDQ        $0x00000080, R13
 	CMPQ        R13, R9
 	JB          pair4_AVX512
@@ -351,98 +355,102 @@ pair4_AVX512:
 single4_AVX512:
 	CMPQ        R13, SI
 	JAE         tail4_AVX512
-	VMOVUPS     (BX)(R13*1), Z8
-	VFMADD231PS (DX)(R13*1), Z8, Z0
-	VFMADD231PS (R10)(R13*1), Z8, Z2
-	VFMADD231PS (R11)(R13*1), Z8, Z4
-	VFMADD231PS (R12)(R13*1), Z8, Z6
+	VMOVUPS     (BX)(R13*1), Z0
+	VFMADD231PS (DX)(R13*1), Z0, Z2
+	VFMADD231PS (R10)(R13*1), Z0, Z4
+	VFMADD231PS (R11)(R13*1), Z0, Z6
+	VFMADD231PS (R12)(R13*1), Z0, Z8
 	ADDQ        $0x00000040, R13
 
 	// the last n mod L columns, masked
 tail4_AVX512:
 	TESTQ       R8, R8
 	JZ          reduce4_AVX512
-	VMOVUPS.Z   (BX)(R13*1), K1, Z8
-	VFMADD231PS (DX)(R13*1), Z8, K1, Z1
-	VFMADD231PS (R10)(R13*1), Z8, K1, Z3
-	VFMADD231PS (R11)(R13*1), Z8, K1, Z5
-	VFMADD231PS (R12)(R13*1), Z8, K1, Z7
+	VMOVUPS.Z   (BX)(R13*1), K1, Z0
+	VFMADD231PS (DX)(R13*1), Z0, K1, Z3
+	VFMADD231PS (R10)(R13*1), Z0, K1, Z5
+	VFMADD231PS (R11)(R13*1), Z0, K1, Z7
+	VFMADD231PS (R12)(R13*1), Z0, K1, Z9
 
-	// dst[0:4] = the four row sums
+	// dst[0:4] = the row sums; advance to the next block
 reduce4_AVX512:
-	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z5, Z4, Z4
 	VADDPS        Z7, Z6, Z6
-	VEXTRACTF64X4 $0x01, Z0, Y1
-	VADDPS        Y1, Y0, Y0
-	VEXTRACTF128  $0x01, Y0, X1
-	VADDPS        X1, X0, X0
-	VEXTRACTF64X4 $0x01, Z2, Y1
-	VADDPS        Y1, Y2, Y2
-	VEXTRACTF128  $0x01, Y2, X1
-	VADDPS        X1, X2, X2
-	VEXTRACTF64X4 $0x01, Z4, Y1
-	VADDPS        Y1, Y4, Y4
-	VEXTRACTF128  $0x01, Y4, X1
-	VADDPS        X1, X4, X4
-	VEXTRACTF64X4 $0x01, Z6, Y1
-	VADDPS        Y1, Y6, Y6
-	VEXTRACTF128  $0x01, Y6, X1
-	VADDPS        X1, X6, X6
-	VHADDPS       X2, X0, X0
-	VHADDPS       X6, X4, X4
-	VHADDPS       X4, X0, X0
-	VMOVUPS       X0, (AX)
+	VADDPS        Z9, Z8, Z8
+	VEXTRACTF64X4 $0x01, Z2, Y0
+	VADDPS        Y0, Y2, Y2
+	VEXTRACTF128  $0x01, Y2, X0
+	VADDPS        X0, X2, X2
+	VEXTRACTF64X4 $0x01, Z4, Y0
+	VADDPS        Y0, Y4, Y4
+	VEXTRACTF128  $0x01, Y4, X0
+	VADDPS        X0, X4, X4
+	VEXTRACTF64X4 $0x01, Z6, Y0
+	VADDPS        Y0, Y6, Y6
+	VEXTRACTF128  $0x01, Y6, X0
+	VADDPS        X0, X6, X6
+	VEXTRACTF64X4 $0x01, Z8, Y0
+	VADDPS        Y0, Y8, Y8
+	VEXTRACTF128  $0x01, Y8, X0
+	VADDPS        X0, X8, X8
+	VHADDPS       X4, X2, X2
+	VHADDPS       X8, X6, X6
+	VHADDPS       X6, X2, X2
+	VMOVUPS       X2, (AX)
 	ADDQ          $0x10, AX
 	LEAQ          (R12)(DI*1), DX
 	SUBQ          $0x04, CX
 	JMP           rows4_AVX512
 
-	// the last one to three rows, one at a time
+	// blocks of 1 row(s)
 rows1_AVX512:
-	TESTQ  CX, CX
-	JZ     done_AVX512
-	VXORPS Z0, Z0, Z0
-	VXORPS Z1, Z1, Z1
+	CMPQ   CX, $0x01
+	JB     done_AVX512
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
 	XORQ   R13, R13
 	TESTQ  R9, R9
 	JZ     single1_AVX512
 
+	// acc[i][u] += w[row i][j+u·L : j+(u+1)·L] · x[j+u·L : …], u = 0, 1
 pair1_AVX512:
-	VMOVUPS     (BX)(R13*1), Z8
-	VMOVUPS     64(BX)(R13*1), Z9
-	VFMADD231PS (DX)(R13*1), Z8, Z0
-	VFMADD231PS 64(DX)(R13*1), Z9, Z1
+	VMOVUPS     (BX)(R13*1), Z0
+	VMOVUPS     64(BX)(R13*1), Z1
+	VFMADD231PS (DX)(R13*1), Z0, Z2
+	VFMADD231PS 64(DX)(R13*1), Z1, Z3
 	ADDQ        $0x00000080, R13
 	CMPQ        R13, R9
 	JB          pair1_AVX512
 
+	// one whole vector left when the row holds an odd number of them
 single1_AVX512:
 	CMPQ        R13, SI
 	JAE         tail1_AVX512
-	VMOVUPS     (BX)(R13*1), Z8
-	VFMADD231PS (DX)(R13*1), Z8, Z0
+	VMOVUPS     (BX)(R13*1), Z0
+	VFMADD231PS (DX)(R13*1), Z0, Z2
 	ADDQ        $0x00000040, R13
 
+	// the last n mod L columns, masked
 tail1_AVX512:
 	TESTQ       R8, R8
 	JZ          reduce1_AVX512
-	VMOVUPS.Z   (BX)(R13*1), K1, Z8
-	VFMADD231PS (DX)(R13*1), Z8, K1, Z1
+	VMOVUPS.Z   (BX)(R13*1), K1, Z0
+	VFMADD231PS (DX)(R13*1), Z0, K1, Z3
 
+	// dst[0:1] = the row sums; advance to the next block
 reduce1_AVX512:
-	VADDPS        Z1, Z0, Z0
-	VEXTRACTF64X4 $0x01, Z0, Y1
-	VADDPS        Y1, Y0, Y0
-	VEXTRACTF128  $0x01, Y0, X1
-	VADDPS        X1, X0, X0
-	VHADDPS       X0, X0, X0
-	VHADDPS       X0, X0, X0
-	VMOVSS        X0, (AX)
+	VADDPS        Z3, Z2, Z2
+	VEXTRACTF64X4 $0x01, Z2, Y0
+	VADDPS        Y0, Y2, Y2
+	VEXTRACTF128  $0x01, Y2, X0
+	VADDPS        X0, X2, X2
+	VHADDPS       X2, X2, X2
+	VHADDPS       X2, X2, X2
+	VMOVSS        X2, (AX)
 	ADDQ          $0x04, AX
-	ADDQ          DI, DX
-	DECQ          CX
+	LEAQ          (DX)(DI*1), DX
+	SUBQ          $0x01, CX
 	JMP           rows1_AVX512
 
 done_AVX512:
@@ -472,37 +480,37 @@ TEXT ·gemvAVX2(SB), NOSPLIT, $0-72
 	VMOVDQU 32(R10)(R8*4), Y0
 
 nomask_AVX2:
-	// blocks of four rows
+	// blocks of 4 row(s)
 rows4_AVX2:
 	CMPQ   CX, $0x04
 	JB     rows1_AVX2
 	LEAQ   (DX)(DI*1), R10
 	LEAQ   (R10)(DI*1), R11
 	LEAQ   (R11)(DI*1), R12
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
 	XORQ   R13, R13
 	TESTQ  R9, R9
 	JZ     single4_AVX2
 
 	// acc[i][u] += w[row i][j+u·L : j+(u+1)·L] · x[j+u·L : …], u = 0, 1
 pair4_AVX2:
-	VMOVUPS     (BX)(R13*1), Y9
-	VMOVUPS     32(BX)(R13*1), Y10
-	VFMADD231PS (DX)(R13*1), Y9, Y1
-	VFMADD231PS 32(DX)(R13*1), Y10, Y2
-	VFMADD231PS (R10)(R13*1), Y9, Y3
-	VFMADD231PS 32(R10)(R13*1), Y10, Y4
-	VFMADD231PS (R11)(R13*1), Y9, Y5
-	VFMADD231PS 32(R11)(R13*1), Y10, Y6
-	VFMADD231PS (R12)(R13*1), Y9, Y7
-	VFMADD231PS 32(R12)(R13*1), Y10, Y8
+	VMOVUPS     (BX)(R13*1), Y1
+	VMOVUPS     32(BX)(R13*1), Y2
+	VFMADD231PS (DX)(R13*1), Y1, Y3
+	VFMADD231PS 32(DX)(R13*1), Y2, Y4
+	VFMADD231PS (R10)(R13*1), Y1, Y5
+	VFMADD231PS 32(R10)(R13*1), Y2, Y6
+	VFMADD231PS (R11)(R13*1), Y1, Y7
+	VFMADD231PS 32(R11)(R13*1), Y2, Y8
+	VFMADD231PS (R12)(R13*1), Y1, Y9
+	VFMADD231PS 32(R12)(R13*1), Y2, Y10
 	ADDQ        $0x00000040, R13
 	CMPQ        R13, R9
 	JB          pair4_AVX2
@@ -511,93 +519,97 @@ pair4_AVX2:
 single4_AVX2:
 	CMPQ        R13, SI
 	JAE         tail4_AVX2
-	VMOVUPS     (BX)(R13*1), Y9
-	VFMADD231PS (DX)(R13*1), Y9, Y1
-	VFMADD231PS (R10)(R13*1), Y9, Y3
-	VFMADD231PS (R11)(R13*1), Y9, Y5
-	VFMADD231PS (R12)(R13*1), Y9, Y7
+	VMOVUPS     (BX)(R13*1), Y1
+	VFMADD231PS (DX)(R13*1), Y1, Y3
+	VFMADD231PS (R10)(R13*1), Y1, Y5
+	VFMADD231PS (R11)(R13*1), Y1, Y7
+	VFMADD231PS (R12)(R13*1), Y1, Y9
 	ADDQ        $0x00000020, R13
 
 	// the last n mod L columns, masked
 tail4_AVX2:
 	TESTQ       R8, R8
 	JZ          reduce4_AVX2
-	VMASKMOVPS  (BX)(R13*1), Y0, Y9
-	VMASKMOVPS  (DX)(R13*1), Y0, Y10
-	VFMADD231PS Y10, Y9, Y2
-	VMASKMOVPS  (R10)(R13*1), Y0, Y10
-	VFMADD231PS Y10, Y9, Y4
-	VMASKMOVPS  (R11)(R13*1), Y0, Y10
-	VFMADD231PS Y10, Y9, Y6
-	VMASKMOVPS  (R12)(R13*1), Y0, Y10
-	VFMADD231PS Y10, Y9, Y8
+	VMASKMOVPS  (BX)(R13*1), Y0, Y1
+	VMASKMOVPS  (DX)(R13*1), Y0, Y2
+	VFMADD231PS Y2, Y1, Y4
+	VMASKMOVPS  (R10)(R13*1), Y0, Y2
+	VFMADD231PS Y2, Y1, Y6
+	VMASKMOVPS  (R11)(R13*1), Y0, Y2
+	VFMADD231PS Y2, Y1, Y8
+	VMASKMOVPS  (R12)(R13*1), Y0, Y2
+	VFMADD231PS Y2, Y1, Y10
 
-	// dst[0:4] = the four row sums
+	// dst[0:4] = the row sums; advance to the next block
 reduce4_AVX2:
-	VADDPS       Y2, Y1, Y1
 	VADDPS       Y4, Y3, Y3
 	VADDPS       Y6, Y5, Y5
 	VADDPS       Y8, Y7, Y7
-	VEXTRACTF128 $0x01, Y1, X2
-	VADDPS       X2, X1, X1
-	VEXTRACTF128 $0x01, Y3, X2
-	VADDPS       X2, X3, X3
-	VEXTRACTF128 $0x01, Y5, X2
-	VADDPS       X2, X5, X5
-	VEXTRACTF128 $0x01, Y7, X2
-	VADDPS       X2, X7, X7
-	VHADDPS      X3, X1, X1
-	VHADDPS      X7, X5, X5
-	VHADDPS      X5, X1, X1
-	VMOVUPS      X1, (AX)
+	VADDPS       Y10, Y9, Y9
+	VEXTRACTF128 $0x01, Y3, X1
+	VADDPS       X1, X3, X3
+	VEXTRACTF128 $0x01, Y5, X1
+	VADDPS       X1, X5, X5
+	VEXTRACTF128 $0x01, Y7, X1
+	VADDPS       X1, X7, X7
+	VEXTRACTF128 $0x01, Y9, X1
+	VADDPS       X1, X9, X9
+	VHADDPS      X5, X3, X3
+	VHADDPS      X9, X7, X7
+	VHADDPS      X7, X3, X3
+	VMOVUPS      X3, (AX)
 	ADDQ         $0x10, AX
 	LEAQ         (R12)(DI*1), DX
 	SUBQ         $0x04, CX
 	JMP          rows4_AVX2
 
-	// the last one to three rows, one at a time
+	// blocks of 1 row(s)
 rows1_AVX2:
-	TESTQ  CX, CX
-	JZ     done_AVX2
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
+	CMPQ   CX, $0x01
+	JB     done_AVX2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
 	XORQ   R13, R13
 	TESTQ  R9, R9
 	JZ     single1_AVX2
 
+	// acc[i][u] += w[row i][j+u·L : j+(u+1)·L] · x[j+u·L : …], u = 0, 1
 pair1_AVX2:
-	VMOVUPS     (BX)(R13*1), Y9
-	VMOVUPS     32(BX)(R13*1), Y10
-	VFMADD231PS (DX)(R13*1), Y9, Y1
-	VFMADD231PS 32(DX)(R13*1), Y10, Y2
+	VMOVUPS     (BX)(R13*1), Y1
+	VMOVUPS     32(BX)(R13*1), Y2
+	VFMADD231PS (DX)(R13*1), Y1, Y3
+	VFMADD231PS 32(DX)(R13*1), Y2, Y4
 	ADDQ        $0x00000040, R13
 	CMPQ        R13, R9
 	JB          pair1_AVX2
 
+	// one whole vector left when the row holds an odd number of them
 single1_AVX2:
 	CMPQ        R13, SI
 	JAE         tail1_AVX2
-	VMOVUPS     (BX)(R13*1), Y9
-	VFMADD231PS (DX)(R13*1), Y9, Y1
+	VMOVUPS     (BX)(R13*1), Y1
+	VFMADD231PS (DX)(R13*1), Y1, Y3
 	ADDQ        $0x00000020, R13
 
+	// the last n mod L columns, masked
 tail1_AVX2:
 	TESTQ       R8, R8
 	JZ          reduce1_AVX2
-	VMASKMOVPS  (BX)(R13*1), Y0, Y9
-	VMASKMOVPS  (DX)(R13*1), Y0, Y3
-	VFMADD231PS Y3, Y9, Y2
+	VMASKMOVPS  (BX)(R13*1), Y0, Y1
+	VMASKMOVPS  (DX)(R13*1), Y0, Y2
+	VFMADD231PS Y2, Y1, Y4
 
+	// dst[0:1] = the row sums; advance to the next block
 reduce1_AVX2:
-	VADDPS       Y2, Y1, Y1
-	VEXTRACTF128 $0x01, Y1, X2
-	VADDPS       X2, X1, X1
-	VHADDPS      X1, X1, X1
-	VHADDPS      X1, X1, X1
-	VMOVSS       X1, (AX)
+	VADDPS       Y4, Y3, Y3
+	VEXTRACTF128 $0x01, Y3, X1
+	VADDPS       X1, X3, X3
+	VHADDPS      X3, X3, X3
+	VHADDPS      X3, X3, X3
+	VMOVSS       X3, (AX)
 	ADDQ         $0x04, AX
-	ADDQ         DI, DX
-	DECQ         CX
+	LEAQ         (DX)(DI*1), DX
+	SUBQ         $0x01, CX
 	JMP          rows1_AVX2
 
 done_AVX2:

@@ -75,7 +75,7 @@ func sum(v *vec.ISA) {
 // stream emits the loop shared by dot and sum: n elements in blocks of
 // dotUnroll vectors, then single vectors, then a masked tail, each step
 // calling body(j, off, acc) on the vector at byte offset j+off. It returns
-// one vector whose lanes sum to the result. n is clobbered.
+// one vector whose lanes sum to the result.
 func stream(v *vec.ISA, n Register, tag int, body func(j GPVirtual, off int, acc VecVirtual), tail func(j GPVirtual, acc VecVirtual)) VecVirtual {
 	l := func(s string) string { return fmt.Sprintf("%s%d_%s", s, tag, v.Name) }
 	var acc [dotUnroll]VecVirtual
@@ -83,18 +83,10 @@ func stream(v *vec.ISA, n Register, tag int, body func(j GPVirtual, off int, acc
 		acc[i] = v.Vec()
 		VXORPS(acc[i], acc[i], acc[i])
 	}
-	// r = n mod Lanes; full = bytes of the whole vectors
-	r := GP64()
-	MOVQ(n, r)
-	ANDQ(U32(v.Lanes-1), r)
-	full := n
-	SUBQ(r, full)
-	SHLQ(U8(2), full)
+	r, full, block := v.Split(n, dotUnroll)
 	j := GP64()
 	XORQ(j, j)
-	block := GP64()
-	MOVQ(full, block)
-	ANDQ(I32(-dotUnroll*v.Bytes()), block)
+	TESTQ(block, block)
 
 	Comment("acc[u] += body(vector u of each block of dotUnroll vectors)")
 	JZ(LabelRef(l("single")))
@@ -135,144 +127,121 @@ func stream(v *vec.ISA, n Register, tag int, body func(j GPVirtual, off int, acc
 // four FMAs, so a pass reads 4 row vectors for 1 x vector, and the four rows
 // are four independent prefetch streams. Two vectors per trip give every row
 // two accumulators, eight chains in all, which covers the FMA latency when W
-// comes from L1 or L2. The one to three rows left over take a single-row
-// pass.
+// comes from L1 or L2. The one to three rows left over take single-row
+// passes of the same code.
 func gemv(v *vec.ISA) {
 	TEXT("gemv"+v.Name, NOSPLIT, "func(dst, w, x []float32)")
 	Pragma("noescape")
 	Doc(fmt.Sprintf("gemv%s computes dst = W·x for row-major W (len(dst) rows of len(x)). It requires len(w) == len(dst)*len(x) > 0.", v.Name))
-	dst := Load(Param("dst").Base(), GP64())
-	rows := Load(Param("dst").Len(), GP64())
-	p0 := Load(Param("w").Base(), GP64())
-	x := Load(Param("x").Base(), GP64())
+	g := &gemvRegs{v: v}
+	g.dst = Load(Param("dst").Base(), GP64())
+	g.rows = Load(Param("dst").Len(), GP64())
+	g.row[0] = Load(Param("w").Base(), GP64())
+	g.x = Load(Param("x").Base(), GP64())
 	n := Load(Param("x").Len(), GP64())
-
-	// rb = bytes per row; full = bytes of the whole vectors of a row; pair =
-	// bytes of the whole vector pairs; r = n mod Lanes.
-	rb := GP64()
-	MOVQ(n, rb)
-	SHLQ(U8(2), rb)
-	r := GP64()
-	MOVQ(n, r)
-	ANDQ(U32(v.Lanes-1), r)
-	full := n
-	SUBQ(r, full)
-	SHLQ(U8(2), full)
-	pair := GP64()
-	MOVQ(full, pair)
-	ANDQ(I32(-2*v.Bytes()), pair)
-	TESTQ(r, r)
+	g.rb = GP64()
+	MOVQ(n, g.rb)
+	SHLQ(U8(2), g.rb)
+	g.r, g.full, g.pair = v.Split(n, 2)
+	TESTQ(g.r, g.r)
 	JZ(LabelRef("nomask_" + v.Name))
-	v.Tail(r)
+	v.Tail(g.r)
 	Label("nomask_" + v.Name)
-
-	p1, p2, p3 := GP64(), GP64(), GP64()
-	j := GP64()
-	var acc [4][2]VecVirtual
-	for i := range acc {
-		acc[i] = [2]VecVirtual{v.Vec(), v.Vec()}
+	for i := 1; i < 4; i++ {
+		g.row[i] = GP64()
 	}
-	xv := [2]VecVirtual{v.Vec(), v.Vec()}
-	ps := [4]Register{p0, p1, p2, p3}
-	row := func(i int, off int) Mem { return Mem{Base: ps[i], Index: j, Scale: 1, Disp: off} }
-	xm := func(off int) Mem { return Mem{Base: x, Index: j, Scale: 1, Disp: off} }
-
-	Comment("blocks of four rows")
-	Label("rows4_" + v.Name)
-	CMPQ(rows, U8(4))
-	JB(LabelRef("rows1_" + v.Name))
-	LEAQ(Mem{Base: p0, Index: rb, Scale: 1}, p1)
-	LEAQ(Mem{Base: p1, Index: rb, Scale: 1}, p2)
-	LEAQ(Mem{Base: p2, Index: rb, Scale: 1}, p3)
-	for i := range acc {
-		VXORPS(acc[i][0], acc[i][0], acc[i][0])
-		VXORPS(acc[i][1], acc[i][1], acc[i][1])
+	g.j = GP64()
+	g.xv = [2]VecVirtual{v.Vec(), v.Vec()}
+	for i := range g.acc {
+		g.acc[i] = [2]VecVirtual{v.Vec(), v.Vec()}
 	}
-	XORQ(j, j)
-	TESTQ(pair, pair)
-	JZ(LabelRef("single4_" + v.Name))
-
-	Comment("acc[i][u] += w[row i][j+u·L : j+(u+1)·L] · x[j+u·L : …], u = 0, 1")
-	Label("pair4_" + v.Name)
-	VMOVUPS(xm(0), xv[0])
-	VMOVUPS(xm(v.Bytes()), xv[1])
-	for i := range acc {
-		VFMADD231PS(row(i, 0), xv[0], acc[i][0])
-		VFMADD231PS(row(i, v.Bytes()), xv[1], acc[i][1])
-	}
-	ADDQ(U32(2*v.Bytes()), j)
-	CMPQ(j, pair)
-	JB(LabelRef("pair4_" + v.Name))
-
-	Comment("one whole vector left when the row holds an odd number of them")
-	Label("single4_" + v.Name)
-	CMPQ(j, full)
-	JAE(LabelRef("tail4_" + v.Name))
-	VMOVUPS(xm(0), xv[0])
-	for i := range acc {
-		VFMADD231PS(row(i, 0), xv[0], acc[i][0])
-	}
-	ADDQ(U32(v.Bytes()), j)
-
-	Comment("the last n mod L columns, masked")
-	Label("tail4_" + v.Name)
-	TESTQ(r, r)
-	JZ(LabelRef("reduce4_" + v.Name))
-	v.TailLoad(xm(0), xv[0])
-	for i := range acc {
-		v.TailFMA(row(i, 0), xv[0], acc[i][1])
-	}
-
-	Comment("dst[0:4] = the four row sums")
-	Label("reduce4_" + v.Name)
-	var four [4]VecVirtual
-	for i := range acc {
-		VADDPS(acc[i][1], acc[i][0], acc[i][0])
-		four[i] = acc[i][0]
-	}
-	VMOVUPS(v.HSum4(four), Mem{Base: dst})
-	ADDQ(U8(16), dst)
-	LEAQ(Mem{Base: p3, Index: rb, Scale: 1}, p0)
-	SUBQ(U8(4), rows)
-	JMP(LabelRef("rows4_" + v.Name))
-
-	Comment("the last one to three rows, one at a time")
-	Label("rows1_" + v.Name)
-	TESTQ(rows, rows)
-	JZ(LabelRef("done_" + v.Name))
-	VXORPS(acc[0][0], acc[0][0], acc[0][0])
-	VXORPS(acc[0][1], acc[0][1], acc[0][1])
-	XORQ(j, j)
-	TESTQ(pair, pair)
-	JZ(LabelRef("single1_" + v.Name))
-	Label("pair1_" + v.Name)
-	VMOVUPS(xm(0), xv[0])
-	VMOVUPS(xm(v.Bytes()), xv[1])
-	VFMADD231PS(row(0, 0), xv[0], acc[0][0])
-	VFMADD231PS(row(0, v.Bytes()), xv[1], acc[0][1])
-	ADDQ(U32(2*v.Bytes()), j)
-	CMPQ(j, pair)
-	JB(LabelRef("pair1_" + v.Name))
-	Label("single1_" + v.Name)
-	CMPQ(j, full)
-	JAE(LabelRef("tail1_" + v.Name))
-	VMOVUPS(xm(0), xv[0])
-	VFMADD231PS(row(0, 0), xv[0], acc[0][0])
-	ADDQ(U32(v.Bytes()), j)
-	Label("tail1_" + v.Name)
-	TESTQ(r, r)
-	JZ(LabelRef("reduce1_" + v.Name))
-	v.TailLoad(xm(0), xv[0])
-	v.TailFMA(row(0, 0), xv[0], acc[0][1])
-	Label("reduce1_" + v.Name)
-	VADDPS(acc[0][1], acc[0][0], acc[0][0])
-	VMOVSS(v.HSum(acc[0][0]), Mem{Base: dst})
-	ADDQ(U8(4), dst)
-	ADDQ(rb, p0)
-	DECQ(rows)
-	JMP(LabelRef("rows1_" + v.Name))
-
+	g.pass(4)
+	g.pass(1)
 	Label("done_" + v.Name)
 	VZEROUPPER()
 	RET()
+}
+
+// gemvRegs are the registers of one gemv function, shared by its passes.
+type gemvRegs struct {
+	v                *vec.ISA
+	dst, rows, x, rb Register
+	r, full, pair, j GPVirtual
+	row              [4]Register // row[0] walks W; row[1:] are derived per pass
+	xv               [2]VecVirtual
+	acc              [4][2]VecVirtual // acc[row][u]
+}
+
+// pass emits the loop over blocks of nr rows (4 or 1): while rows >= nr,
+// compute nr dot products with x and store them to dst.
+func (g *gemvRegs) pass(nr int) {
+	v := g.v
+	l := func(s string) string { return fmt.Sprintf("%s%d_%s", s, nr, v.Name) }
+	row := func(i, off int) Mem { return Mem{Base: g.row[i], Index: g.j, Scale: 1, Disp: off} }
+	xm := func(off int) Mem { return Mem{Base: g.x, Index: g.j, Scale: 1, Disp: off} }
+	next := "done_" + v.Name
+	if nr > 1 {
+		next = "rows1_" + v.Name
+	}
+
+	Commentf("blocks of %d row(s)", nr)
+	Label(l("rows"))
+	CMPQ(g.rows, U8(nr))
+	JB(LabelRef(next))
+	for i := 1; i < nr; i++ {
+		LEAQ(Mem{Base: g.row[i-1], Index: g.rb, Scale: 1}, g.row[i])
+	}
+	for i := 0; i < nr; i++ {
+		VXORPS(g.acc[i][0], g.acc[i][0], g.acc[i][0])
+		VXORPS(g.acc[i][1], g.acc[i][1], g.acc[i][1])
+	}
+	XORQ(g.j, g.j)
+	TESTQ(g.pair, g.pair)
+	JZ(LabelRef(l("single")))
+
+	Comment("acc[i][u] += w[row i][j+u·L : j+(u+1)·L] · x[j+u·L : …], u = 0, 1")
+	Label(l("pair"))
+	VMOVUPS(xm(0), g.xv[0])
+	VMOVUPS(xm(v.Bytes()), g.xv[1])
+	for i := 0; i < nr; i++ {
+		VFMADD231PS(row(i, 0), g.xv[0], g.acc[i][0])
+		VFMADD231PS(row(i, v.Bytes()), g.xv[1], g.acc[i][1])
+	}
+	ADDQ(U32(2*v.Bytes()), g.j)
+	CMPQ(g.j, g.pair)
+	JB(LabelRef(l("pair")))
+
+	Comment("one whole vector left when the row holds an odd number of them")
+	Label(l("single"))
+	CMPQ(g.j, g.full)
+	JAE(LabelRef(l("tail")))
+	VMOVUPS(xm(0), g.xv[0])
+	for i := 0; i < nr; i++ {
+		VFMADD231PS(row(i, 0), g.xv[0], g.acc[i][0])
+	}
+	ADDQ(U32(v.Bytes()), g.j)
+
+	Comment("the last n mod L columns, masked")
+	Label(l("tail"))
+	TESTQ(g.r, g.r)
+	JZ(LabelRef(l("reduce")))
+	v.TailLoad(xm(0), g.xv[0])
+	for i := 0; i < nr; i++ {
+		v.TailFMA(row(i, 0), g.xv[0], g.acc[i][1])
+	}
+
+	Commentf("dst[0:%d] = the row sums; advance to the next block", nr)
+	Label(l("reduce"))
+	for i := 0; i < nr; i++ {
+		VADDPS(g.acc[i][1], g.acc[i][0], g.acc[i][0])
+	}
+	if nr == 4 {
+		VMOVUPS(v.HSum4([4]VecVirtual{g.acc[0][0], g.acc[1][0], g.acc[2][0], g.acc[3][0]}), Mem{Base: g.dst})
+	} else {
+		VMOVSS(v.HSum(g.acc[0][0]), Mem{Base: g.dst})
+	}
+	ADDQ(U8(4*nr), g.dst)
+	LEAQ(Mem{Base: g.row[nr-1], Index: g.rb, Scale: 1}, g.row[0])
+	SUBQ(U8(nr), g.rows)
+	JMP(LabelRef(l("rows")))
 }

@@ -74,6 +74,22 @@ func maskTable(name string) Mem {
 	return m
 }
 
+// Split divides a count of n float32 elements (n is not changed) into the
+// parts the kernels loop over: r = n mod Lanes, the elements of the masked
+// tail; full, the bytes of the whole vectors; and block, the bytes of the
+// whole groups of unroll vectors (unroll a power of two).
+func (v *ISA) Split(n Register, unroll int) (r, full, block GPVirtual) {
+	r, full, block = GP64(), GP64(), GP64()
+	MOVQ(n, r)
+	ANDQ(U32(v.Lanes-1), r)
+	MOVQ(n, full)
+	SUBQ(r, full)
+	SHLQ(U8(2), full)
+	MOVQ(full, block)
+	ANDQ(I32(-unroll*v.Bytes()), block)
+	return r, full, block
+}
+
 // Tail prepares the mask for a tail of r = n mod Lanes elements (r in a
 // register; n is the element count). It must be called once per function,
 // before any TailLoad or TailFMA. r may be clobbered.
