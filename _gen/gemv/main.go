@@ -3,6 +3,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 
 	. "github.com/mmcloughlin/avo/build"
@@ -13,7 +14,9 @@ import (
 )
 
 func main() {
-	ConstraintExpr("!purego")
+	// amd64 explicitly: the stubs file name does not end in _amd64, so the
+	// name alone does not restrict it to amd64.
+	ConstraintExpr("amd64,!purego")
 	for _, v := range vec.Levels() {
 		dot(v)
 	}
@@ -24,6 +27,7 @@ func main() {
 		gemv(v)
 	}
 	Generate()
+	vec.CheckAVX2Registers(flag.Lookup("out").Value.String())
 }
 
 // dotUnroll is how many vectors dot and sum take per loop trip, each into its

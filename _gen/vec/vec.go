@@ -5,6 +5,9 @@ package vec
 
 import (
 	"fmt"
+	"os"
+	"regexp"
+	"strings"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -17,9 +20,11 @@ type ISA struct {
 	Lanes int    // float32 lanes per vector: 8 or 16
 	wide  bool   // 512-bit, with opmask tails
 
-	// the tail mask of the current function, set by Tail
-	k    OpmaskVirtual
-	ymsk VecVirtual
+	// the tail of the current function, set by Tail
+	k     OpmaskVirtual // AVX-512: the opmask of the first r lanes
+	ymsk  VecVirtual    // AVX2: all ones in the first r lanes
+	tailN GPVirtual     // AVX2: r, the tail's element count
+	buf   Mem           // AVX2: the tail's bounce buffer on the stack
 }
 
 // Bytes is the size of one vector.
@@ -92,7 +97,7 @@ func (v *ISA) Split(n Register, unroll int) (r, full, block GPVirtual) {
 
 // Tail prepares the mask for a tail of r = n mod Lanes elements (r in a
 // register; n is the element count). It must be called once per function,
-// before any TailLoad or TailFMA. r may be clobbered.
+// before any TailLoad or TailFMA. r must not change after it (see below).
 func (v *ISA) Tail(r GPVirtual) {
 	if v.wide {
 		v.k = K()
@@ -101,23 +106,87 @@ func (v *ISA) Tail(r GPVirtual) {
 		KMOVW(Mem{Base: t, Index: r, Scale: 2}, v.k)
 		return
 	}
+	// r itself is the bounce copy's count, so it must stay live and
+	// unchanged until the function's last TailLoad or TailStore. Not
+	// copying it leaves the 4-row gemv pass a register to spare.
+	v.tailN = r
+	if v.buf.Base == nil {
+		v.buf = AllocLocal(32)
+	}
 	// element 8−r of tailmask8: byte offset 32 − 4r
-	NEGQ(r)
+	t, neg := GP64(), GP64()
+	MOVQ(r, neg)
+	NEGQ(neg)
 	v.ymsk = YMM()
-	t := GP64()
 	LEAQ(maskTable("tailmask8"), t)
-	VMOVDQU(Mem{Base: t, Index: r, Scale: 4, Disp: 32}, v.ymsk)
+	VMOVDQU(Mem{Base: t, Index: neg, Scale: 4, Disp: 32}, v.ymsk)
 }
 
 // TailLoad loads the first r lanes of m into dst and zeroes the others,
 // touching no memory past the r-th element.
-func (v *ISA) TailLoad(m Mem, dst VecVirtual) {
+func (v *ISA) TailLoad(m Mem, dst VecVirtual) { v.TailLoadFill(m, dst, nil) }
+
+// TailLoadFill loads the first r lanes of m into dst; the other lanes hold
+// fill's (zero if fill is nil). No memory past the r-th element is touched.
+//
+// On AVX-512 it is a masked load, whose masked-off lanes never fault. On
+// AVX2 the r elements go through a stack buffer, one MOVL each. VMASKMOVPS
+// would do on hardware, which suppresses faults on masked-off lanes, but
+// emulators do not (qemu 7.2, which CI runs the AVX2 tests under, faults on
+// them), and the copy costs a few nanoseconds per tail.
+func (v *ISA) TailLoadFill(m Mem, dst, fill VecVirtual) {
 	if v.wide {
-		VMOVUPS_Z(m, v.k, dst)
+		if fill == nil {
+			VMOVUPS_Z(m, v.k, dst)
+			return
+		}
+		VMOVAPS(fill, dst)
+		VMOVUPS(m, v.k, dst)
 		return
 	}
-	VMASKMOVPS(m, v.ymsk, dst)
+	if fill == nil {
+		fill = YMM()
+		VXORPS(fill, fill, fill)
+	}
+	VMOVUPS(fill, v.buf)
+	v.copyTail(m, false)
+	VMOVUPS(v.buf, dst)
 }
+
+// TailStore stores the first r lanes of src to m, nothing past them.
+func (v *ISA) TailStore(src VecVirtual, m Mem) {
+	if v.wide {
+		VMOVUPS(src, v.k, m)
+		return
+	}
+	VMOVUPS(src, v.buf)
+	v.copyTail(m, true)
+}
+
+// copyTail copies the AVX2 tail's r elements from m to the bounce buffer,
+// or back when out is set.
+func (v *ISA) copyTail(m Mem, out bool) {
+	// The element goes through an XMM rather than a GP register: the 4-row
+	// gemv pass has no general register left.
+	p, i, e := GP64(), GP64(), XMM()
+	LEAQ(m, p)
+	XORQ(i, i)
+	loop := fmt.Sprintf("copytail%d", labels)
+	labels++
+	Label(loop)
+	src, dst := Mem{Base: p, Index: i, Scale: 4}, v.buf.Idx(i, 4)
+	if out {
+		src, dst = dst, src
+	}
+	VMOVSS(src, e)
+	VMOVSS(e, dst)
+	INCQ(i)
+	CMPQ(i, v.tailN)
+	JB(LabelRef(loop))
+}
+
+// labels numbers the labels vec emits, which must be unique per file.
+var labels int
 
 // TailFMA adds m·x to acc in the first r lanes, where x's other lanes are
 // zero, touching no memory past the r-th element of m.
@@ -128,7 +197,7 @@ func (v *ISA) TailFMA(m Mem, x, acc VecVirtual) {
 		return
 	}
 	t := YMM()
-	VMASKMOVPS(m, v.ymsk, t)
+	v.TailLoad(m, t)
 	VFMADD231PS(t, x, acc)
 }
 
@@ -139,7 +208,7 @@ func (v *ISA) TailAdd(m Mem, acc VecVirtual) {
 		return
 	}
 	t := YMM()
-	VMASKMOVPS(m, v.ymsk, t)
+	v.TailLoad(m, t)
 	VADDPS(t, acc, acc)
 }
 
@@ -179,4 +248,43 @@ func (v *ISA) HSum(acc VecVirtual) Register {
 	VHADDPS(x, x, x)
 	VHADDPS(x, x, x)
 	return x
+}
+
+// Wide reports whether this is the 512-bit level, with opmask registers and
+// 32 vector registers (the AVX2 level has 16).
+func (v *ISA) Wide() bool { return v.wide }
+
+// TailMask returns the mask that Tail prepared: the opmask register on
+// AVX-512, the lane mask (all ones in the first r lanes) on AVX2.
+func (v *ISA) TailMask() Register {
+	if v.wide {
+		return v.k
+	}
+	return v.ymsk
+}
+
+// CheckAVX2Registers fails the generation if the register allocator gave an
+// AVX2 kernel in the generated file at path one of X16–X31/Y16–Y31. The Go
+// assembler encodes such an instruction with EVEX when it has an EVEX form,
+// which would silently make the AVX2 kernel need AVX-512VL.
+func CheckAVX2Registers(path string) {
+	if path == "" {
+		return
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	high := regexp.MustCompile(`\b[XY](1[6-9]|2[0-9]|3[01])\b`)
+	fn := ""
+	for i, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "TEXT ") {
+			fn = line
+		}
+		if strings.Contains(fn, "AVX2(SB)") && high.MatchString(line) {
+			fmt.Fprintf(os.Stderr, "%s:%d: AVX2 kernel uses a register above 15: %s\n", path, i+1, strings.TrimSpace(line))
+			os.Exit(1)
+		}
+	}
 }
