@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"runtime"
 	"strings"
+	"unsafe"
 
 	"github.com/klauspost/cpuid/v2"
 )
@@ -58,6 +59,16 @@ type kernelSet struct {
 	dot  func(a, b []float32) float32
 	gemv func(dst, w, x []float32)
 	sum  func(x []float32) float32
+
+	// The softmax family (kernels_softmax.go). They are only called with
+	// len(x) >= 1 and len(dst) == len(x).
+	exp         func(dst, x []float32)
+	max         func(x []float32) float32
+	argmax      func(x []float32) int
+	scaleExpSum func(dst, x []float32, s, c float32) float64
+	maxSum      func(x []float32, s float32) (m float32, sum float64)
+	expMul      func(dst, x []float32, s, c, mul float32)
+	scaleShift  func(dst, x []float32, s, b float32)
 }
 
 // level is one ISA available to this build: its kernels and the CPU features
@@ -98,10 +109,13 @@ func allLevels() []level {
 
 // withGeneric fills every nil kernel of k with its generic twin.
 func withGeneric(k kernelSet) kernelSet {
-	v, g := reflect.ValueOf(&k).Elem(), reflect.ValueOf(genericKernels)
+	v, g := reflect.ValueOf(&k).Elem(), reflect.ValueOf(&genericKernels).Elem()
 	for i := 0; i < v.NumField(); i++ {
-		if v.Field(i).IsNil() {
-			v.Field(i).Set(g.Field(i))
+		if f := v.Field(i); f.IsNil() {
+			// reflect will not Set an unexported field, so copy the func
+			// value through its address.
+			reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem().
+				Set(reflect.NewAt(f.Type(), unsafe.Pointer(g.Field(i).UnsafeAddr())).Elem())
 		}
 	}
 	return k

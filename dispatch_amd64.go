@@ -12,10 +12,26 @@ var archLevels = []level{
 		dot:  dotAVX512,
 		gemv: gemvAVX512,
 		sum:  sumAVX512,
+
+		exp:         expAVX512,
+		max:         maxAVX512,
+		argmax:      argmaxAVX512,
+		scaleExpSum: scaleExpSumAVX512,
+		maxSum:      maxSumAVX512,
+		expMul:      expMulAVX512,
+		scaleShift:  scaleShiftAVX512,
 	}},
 	{isa: AVX2, features: []cpuid.FeatureID{cpuid.AVX2, cpuid.FMA3}, kernels: kernelSet{
 		dot:  dotAVX2,
 		gemv: gemvAVX2,
 		sum:  sumAVX2,
+
+		exp:         expAVX2,
+		max:         maxAVX2,
+		argmax:      argmaxAVX2,
+		scaleExpSum: scaleExpSumAVX2,
+		maxSum:      maxSumAVX2,
+		expMul:      expMulAVX2,
+		scaleShift:  scaleShiftAVX2,
 	}},
 }

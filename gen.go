@@ -4,3 +4,4 @@ package lmhead
 // that avo never enters the library's dependencies. The drift check in
 // .ci/run reruns this and requires no diff.
 //go:generate sh -c "cd _gen && go run ./gemv -out ../kernels_amd64.s -stubs ../kernels_amd64_stubs.go -pkg lmhead"
+//go:generate sh -c "cd _gen && go run ./softmax -out ../softmax_amd64.s -stubs ../softmax_amd64_stubs.go -pkg lmhead"

@@ -10,6 +10,14 @@ var genericKernels = kernelSet{
 	dot:  dot,
 	gemv: gemv,
 	sum:  sum,
+
+	exp:         exp,
+	max:         max,
+	argmax:      argmax,
+	scaleExpSum: scaleExpSum,
+	maxSum:      maxSum,
+	expMul:      expMul,
+	scaleShift:  scaleShift,
 }
 
 // dot is the pure-Go twin of dotAVX2, dotAVX512 and dotNEON.

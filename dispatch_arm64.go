@@ -1,0 +1,27 @@
+//go:build !purego
+
+package lmhead
+
+import "github.com/klauspost/cpuid/v2"
+
+const pureTag = ""
+
+// archLevels lists the assembly levels of arm64. ASIMD (NEON) is mandatory
+// in ARMv8-A, and cpuid reads it from the kernel's HWCAP, which qemu-user
+// fills in too; requiring it still lets Supported and Use report a CPU
+// (or emulator) that hides it instead of faulting.
+var archLevels = []level{
+	{isa: NEON, features: []cpuid.FeatureID{cpuid.ASIMD}, kernels: kernelSet{
+		dot:  dotNEON,
+		gemv: gemvNEON,
+		sum:  sumNEON,
+
+		exp:         expNEON,
+		max:         maxNEON,
+		argmax:      argmaxNEON,
+		scaleExpSum: scaleExpSumNEON,
+		maxSum:      maxSumNEON,
+		expMul:      expMulNEON,
+		scaleShift:  scaleShiftNEON,
+	}},
+}
