@@ -111,13 +111,19 @@ func TestWorkersExit(t *testing.T) {
 	}
 	before := runtime.NumGoroutine()
 	func() {
+		// Hold every Head until the count is taken: a GC inside the loop
+		// (slow emulators see several) would otherwise already have
+		// stopped the pools of the earlier ones.
+		var heads []*head.Head
 		for range 5 {
 			cfg := plainCfg(tu.Rand(41), bigShape)
 			cfg.Workers = 3
 			h := mustNew(t, cfg)
 			h.Logits(nil, fill(tu.Rand(42), bigShape.d, 1)) // starts 2 workers
+			heads = append(heads, h)
 		}
 		require.GreaterOrEqual(t, runtime.NumGoroutine(), before+10)
+		runtime.KeepAlive(heads)
 	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
