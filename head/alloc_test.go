@@ -43,12 +43,12 @@ func TestNoAllocs(t *testing.T) {
 			dst := make([]float32, c.cfg.Vocab)
 			samplers := map[string]*head.Sampler{}
 			for name, sc := range map[string]head.SamplerConfig{
-				"plain":  {Temperature: 0.9},
-				"topk":   {Temperature: 0.9, TopK: 50},
+				"plain":  {Temperature: 0.9, TopP: 1},
+				"topk":   {Temperature: 0.9, TopK: 50, TopP: 1},
 				"topp":   {Temperature: 0.9, TopP: 0.9},
-				"minp":   {Temperature: 0.9, MinP: 0.05},
+				"minp":   {Temperature: 0.9, MinP: 0.05, TopP: 1},
 				"all":    {Temperature: 0.9, TopK: 200, TopP: 0.95, MinP: 0.01},
-				"greedy": {},
+				"greedy": {TopP: 1},
 			} {
 				s, err := head.NewSampler(sc)
 				require.NoError(t, err)

@@ -209,8 +209,8 @@ func BenchmarkSamplerTopP128k(b *testing.B) {
 // 0.9) on 128256 scores.
 func BenchmarkSamplerTopK128k(b *testing.B) {
 	x := scores128k(false)
-	for _, c := range []head.SamplerConfig{{Temperature: 1, TopK: 50}, {Temperature: 1, TopK: 50, TopP: 0.9}} {
-		b.Run(map[bool]string{false: "k=50", true: "k=50,p=0.9"}[c.TopP != 0], func(b *testing.B) {
+	for _, c := range []head.SamplerConfig{{Temperature: 1, TopK: 50, TopP: 1}, {Temperature: 1, TopK: 50, TopP: 0.9}} {
+		b.Run(map[bool]string{false: "k=50", true: "k=50,p=0.9"}[c.TopP < 1], func(b *testing.B) {
 			s, err := head.NewSampler(c)
 			if err != nil {
 				b.Fatal(err)

@@ -146,6 +146,10 @@ func checkOptLen(field string, got, want int, formula string) error {
 	return nil
 }
 
+// minSoftcap is the least Softcap whose 2/c is a finite float32:
+// 2/MaxFloat32, rounded up.
+var minSoftcap = math.Nextafter32(2/math.MaxFloat32, 1)
+
 // checkFactor validates LogitScale and Softcap.
 func checkFactor(field string, v float32) error {
 	f := float64(v)
@@ -171,6 +175,10 @@ func (c *Config) validate() (e int, err error) {
 	}
 	if err := checkFactor("Config.Softcap", c.Softcap); err != nil {
 		return 0, err
+	}
+	if c.Softcap > 0 && math.IsInf(float64(2/c.Softcap), 1) {
+		// The softcap multiplies by 2/c, which must be a float32.
+		return 0, errorf("Config.Softcap", "%v, want 0 or ≥ %v (2/Softcap overflows float32)", c.Softcap, minSoftcap)
 	}
 	if c.Dense != nil && c.MoS != nil {
 		return 0, errorf("Config.MoS", "set together with Config.Dense; a head has at most one of them")

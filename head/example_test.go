@@ -97,7 +97,7 @@ func ExampleHead_Sample() {
 	fmt.Printf("share of token 2: %.1f\n", float64(counts[2])/10000)
 
 	// Temperature 0 is greedy decoding.
-	g, _ := head.NewSampler(head.SamplerConfig{})
+	g, _ := head.NewSampler(head.SamplerConfig{TopP: 1})
 	tok, _ := h.Sample(hidden, g)
 	fmt.Println("greedy:", tok)
 	// Output:

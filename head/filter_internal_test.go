@@ -103,7 +103,7 @@ func TestFilterMatchesSort(t *testing.T) {
 	}
 	var cfgs []SamplerConfig
 	for _, k := range []int{0, 1, 7, 60, 2000} {
-		for _, p := range []float32{0, 0.2, 0.9, 0.995} {
+		for _, p := range []float32{1, 0.2, 0.9, 0.995} {
 			for _, mp := range []float32{0, 0.05} {
 				for _, tau := range []float32{0.6, 1.7} {
 					cfgs = append(cfgs, SamplerConfig{Temperature: tau, TopK: k, TopP: p, MinP: mp})

@@ -251,9 +251,10 @@ func (h *Head) project(sc *scratch, dst, z []float32) {
 	h.runProj(sc, t)
 }
 
-// argmaxProj returns the argmax of post(Weight·z) without storing the
-// logits: every part keeps a running argmax over blocks of blockRows.
-func (h *Head) argmaxProj(sc *scratch, z []float32) int {
+// argmaxProj returns the argmax of post(Weight·z), and its logit, without
+// storing the logits: every part keeps a running argmax over blocks of
+// blockRows.
+func (h *Head) argmaxProj(sc *scratch, z []float32) (int, float32) {
 	t := &sc.proj
 	*t = projTask{mode: modeArgmax, post: true, w: h.weight, x: z, rows: h.vocab}
 	h.runProj(sc, t)
@@ -266,7 +267,7 @@ func (h *Head) argmaxProj(sc *scratch, z []float32) int {
 			}
 		}
 	}
-	return best
+	return best, bestV
 }
 
 // lseProj returns logsumexp(u/τ) of the logits u = post(Weight·z) and
@@ -497,7 +498,7 @@ func (h *Head) Greedy(hidden []float32) int {
 		h.mosLogProbs(sc, lp, hidden, 1)
 		g = lmhead.Argmax(lp)
 	} else {
-		g = h.argmaxProj(sc, h.input(sc, hidden))
+		g, _ = h.argmaxProj(sc, h.input(sc, hidden))
 	}
 	h.put(sc)
 	return g

@@ -257,6 +257,7 @@ func checkMoS(t *testing.T, h *head.Head, cfg head.Config, hidden []float32) {
 			}
 		}
 		top := h.TopK(hidden, 3, tau)
+		require.Len(t, top, min(3, len(lp)), "MoS TopK(τ=%v)", tau)
 		order := canonical(lp)
 		for j, tok := range top {
 			require.Equal(t, order[j], tok.ID, "MoS TopK(τ=%v)[%d]", tau, j)
@@ -312,7 +313,7 @@ func TestTiedSharesMemory(t *testing.T) {
 	const V, d = 50, 16
 	emb := fill(r, V*d, 1)
 	cfg := head.Tied(emb, V, d)
-	require.Equal(t, &emb[0], &cfg.Weight[0], "Tied does not copy")
+	require.Same(t, &emb[0], &cfg.Weight[0], "Tied does not copy")
 	h := mustNew(t, cfg)
 	hidden := fill(r, d, 1)
 	before := h.Logits(nil, hidden)
@@ -355,6 +356,7 @@ func TestNewErrors(t *testing.T) {
 		{"softcap nan", func() head.Config { c := good(); c.Softcap = nan; return c }(), "Config.Softcap", []string{"NaN"}},
 		{"softcap inf", func() head.Config { c := good(); c.Softcap = -inf; return c }(), "Config.Softcap", []string{"Inf"}},
 		{"softcap neg", func() head.Config { c := good(); c.Softcap = -30; return c }(), "Config.Softcap", []string{"-30"}},
+		{"softcap tiny", func() head.Config { c := good(); c.Softcap = 1e-40; return c }(), "Config.Softcap", []string{"1e-40", "overflows"}},
 		{"dense out", func() head.Config { c := dense(); c.Dense.Out = 0; return c }(), "Config.Dense.Out", []string{"0"}},
 		{"dense weight", func() head.Config { c := dense(); c.Dense.Weight = c.Dense.Weight[:19]; return c }(), "Config.Dense.Weight", []string{"19", "20", "5×4"}},
 		{"dense bias", func() head.Config { c := dense(); c.Dense.Bias = c.Dense.Bias[:4]; return c }(), "Config.Dense.Bias", []string{"4", "5"}},

@@ -34,8 +34,8 @@ type SamplerConfig struct {
 	// TopK keeps the TopK highest scores; ≤ 0 or ≥ the number of scores is
 	// off.
 	TopK int
-	// TopP is the nucleus mass, in (0, 1]; 1 is off. The zero value also
-	// means off (the field is unset).
+	// TopP is the nucleus mass, in (0, 1]; 1 is off. The zero value is an
+	// error, not "off", so that a forgotten field shows.
 	TopP float32
 	// MinP is the min-p ratio, in [0, 1); 0 is off.
 	MinP float32
@@ -70,14 +70,15 @@ const pcgIncrement = 0x6c6d68656164
 
 // NewSampler validates c and returns a Sampler. It returns an error naming
 // the field for a Temperature that is negative, NaN or infinite, a TopP
-// outside (0, 1] (0 itself means unset, off), and a MinP outside [0, 1).
+// outside (0, 1] (1 is off; 0 is an error, as in Hugging Face's
+// generation config), and a MinP outside [0, 1).
 func NewSampler(c SamplerConfig) (*Sampler, error) {
 	t := float64(c.Temperature)
 	if !(t >= 0) || math.IsInf(t, 1) {
 		return nil, fmt.Errorf("head: SamplerConfig.Temperature: %v, want finite and ≥ 0 (0 is greedy)", c.Temperature)
 	}
-	if p := float64(c.TopP); !(p >= 0 && p <= 1) {
-		return nil, fmt.Errorf("head: SamplerConfig.TopP: %v, want in (0, 1] (1 or 0 is off)", c.TopP)
+	if p := float64(c.TopP); !(p > 0 && p <= 1) {
+		return nil, fmt.Errorf("head: SamplerConfig.TopP: %v, want in (0, 1] (1 is off)", c.TopP)
 	}
 	if p := float64(c.MinP); !(p >= 0 && p < 1) {
 		return nil, fmt.Errorf("head: SamplerConfig.MinP: %v, want in [0, 1) (0 is off)", c.MinP)
@@ -479,8 +480,16 @@ func (s *Sampler) drawList(e []float32, list []int32) int {
 // Sample panics if len(hidden) != Hidden.
 func (h *Head) Sample(hidden []float32, s *Sampler) (int, error) {
 	h.checkHidden("Sample", hidden)
-	if s.s == 0 {
-		return h.Greedy(hidden), nil
+	if s.s == 0 && h.mos == nil {
+		// Fused argmax; only when it finds no finite or +Inf logit (a NaN
+		// wins Greedy) do the logits go through the Sampler, which treats
+		// NaN as -Inf and reports a head with no candidate.
+		sc := h.get()
+		g, v := h.argmaxProj(sc, h.input(sc, hidden))
+		h.put(sc)
+		if v == v && !math.IsInf(float64(v), -1) {
+			return g, nil
+		}
 	}
 	s.logits = grow32(s.logits, h.vocab)
 	u := s.logits
@@ -491,6 +500,11 @@ func (h *Head) Sample(hidden []float32, s *Sampler) (int, error) {
 		return s.sample(u, s.s, true)
 	}
 	c := s.cfg
+	if s.s == 0 {
+		// The τ → 0 limit of the mixture is its argmax at τ = 1.
+		h.mosLogProbs(sc, u, hidden, 1)
+		return s.sample(u, 0, false)
+	}
 	if (c.TopK > 0 && c.TopK < h.vocab) || (c.TopP > 0 && c.TopP < 1) || c.MinP > 0 {
 		h.mosLogProbs(sc, u, hidden, c.Temperature)
 		return s.sample(u, 1, true)

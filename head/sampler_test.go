@@ -152,20 +152,20 @@ var small = []float32{1.0, 2.5, 0.3, 2.5, -1, 0.8, 1.7, -0.4, 3.1, 0.0}
 
 func TestSamplerChiSquare(t *testing.T) {
 	cases := []head.SamplerConfig{
-		{Temperature: 0.5}, {Temperature: 1}, {Temperature: 2},
-		{Temperature: 1, TopK: 2}, // the tie at 2.5: token 1 stays, 3 goes
-		{Temperature: 2, TopK: 4},
-		{Temperature: 0.5, TopK: 3},
+		{Temperature: 0.5, TopP: 1}, {Temperature: 1, TopP: 1}, {Temperature: 2, TopP: 1},
+		{Temperature: 1, TopK: 2, TopP: 1}, // the tie at 2.5: token 1 stays, 3 goes
+		{Temperature: 2, TopK: 4, TopP: 1},
+		{Temperature: 0.5, TopK: 3, TopP: 1},
 		{Temperature: 1, TopP: 0.5},
 		{Temperature: 2, TopP: 0.8},
 		{Temperature: 0.5, TopP: 0.9},
-		{Temperature: 1, MinP: 0.2},
-		{Temperature: 2, MinP: 0.5},
+		{Temperature: 1, MinP: 0.2, TopP: 1},
+		{Temperature: 2, MinP: 0.5, TopP: 1},
 		{Temperature: 1.5, TopK: 6, TopP: 0.9, MinP: 0.1},
 		{Temperature: 2, TopK: 5, TopP: 0.7},
-		{Temperature: 1, TopK: 1},
+		{Temperature: 1, TopK: 1, TopP: 1},
 		{Temperature: 1, TopP: 0.01},
-		{Temperature: 1, MinP: 0.99},
+		{Temperature: 1, MinP: 0.99, TopP: 1},
 	}
 	tu.ForEachISA(t, func(t *testing.T, isa lmhead.ISA) {
 		for _, c := range cases {
@@ -203,11 +203,11 @@ func TestSamplerLargeVocab(t *testing.T) {
 	scores[18] = float32(math.NaN())
 	cases := []head.SamplerConfig{
 		{Temperature: 1, TopP: 0.3},
-		{Temperature: 0.7, TopK: 40},
-		{Temperature: 1, TopK: 300},
+		{Temperature: 0.7, TopK: 40, TopP: 1},
+		{Temperature: 1, TopK: 300, TopP: 1},
 		{Temperature: 1, TopK: 1000, TopP: 0.1},
 		{Temperature: 1.3, TopP: 0.2, MinP: 0.05},
-		{Temperature: 0.5, MinP: 0.02},
+		{Temperature: 0.5, MinP: 0.02, TopP: 1},
 	}
 	tu.ForEachISA(t, func(t *testing.T, isa lmhead.ISA) {
 		for _, c := range cases {
@@ -255,7 +255,7 @@ func TestSamplerCorners(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, 2, tok, "NaN counts as -Inf, also for greedy")
 
-		s := mk(head.SamplerConfig{Temperature: 1, Seed: 1})
+		s := mk(head.SamplerConfig{Temperature: 1, Seed: 1, TopP: 1})
 		for _, bad := range [][]float32{{nan}, {-inf}, {nan, -inf, nan}, {-inf, -inf, -inf, -inf}} {
 			_, err := s.Sample(bad)
 			require.ErrorIs(t, err, head.ErrNoCandidates, "%v", bad)
@@ -279,14 +279,14 @@ func TestSamplerCorners(t *testing.T) {
 
 		// Off filters draw the very same sequence as no filter.
 		scores := []float32{0.1, 0.5, -0.3, 0.9, 0.2, 0.4}
-		ref := mk(head.SamplerConfig{Temperature: 1.3, Seed: 99})
+		ref := mk(head.SamplerConfig{Temperature: 1.3, Seed: 99, TopP: 1})
 		for _, c := range []head.SamplerConfig{
-			{Temperature: 1.3, Seed: 99, TopK: 6},
-			{Temperature: 1.3, Seed: 99, TopK: 600},
-			{Temperature: 1.3, Seed: 99, TopK: -1},
+			{Temperature: 1.3, Seed: 99, TopK: 6, TopP: 1},
+			{Temperature: 1.3, Seed: 99, TopK: 600, TopP: 1},
+			{Temperature: 1.3, Seed: 99, TopK: -1, TopP: 1},
 			{Temperature: 1.3, Seed: 99, TopP: 1},
 		} {
-			a, b := mk(head.SamplerConfig{Temperature: 1.3, Seed: 99}), mk(c)
+			a, b := mk(head.SamplerConfig{Temperature: 1.3, Seed: 99, TopP: 1}), mk(c)
 			for range 1000 {
 				x, _ := a.Sample(scores)
 				y, _ := b.Sample(scores)
@@ -313,12 +313,12 @@ func TestSamplerCorners(t *testing.T) {
 		require.Greater(t, diff, 100)
 
 		// A tiny positive τ whose inverse overflows float32 is greedy.
-		tiny := mk(head.SamplerConfig{Temperature: 1e-40})
+		tiny := mk(head.SamplerConfig{Temperature: 1e-40, TopP: 1})
 		tok, err = tiny.Sample([]float32{1, 2, 2})
 		require.NoError(t, err)
 		require.Equal(t, 1, tok)
 		// A small τ with large scores, where s·x overflows, still works.
-		hot := mk(head.SamplerConfig{Temperature: 1e-35, Seed: 3})
+		hot := mk(head.SamplerConfig{Temperature: 1e-35, Seed: 3, TopP: 1})
 		tok, err = hot.Sample([]float32{1e5, 2e5, -3e5})
 		require.NoError(t, err)
 		require.Equal(t, 1, tok)
@@ -331,21 +331,22 @@ func TestNewSamplerErrors(t *testing.T) {
 		cfg   head.SamplerConfig
 		field string
 	}{
-		{head.SamplerConfig{Temperature: -1}, "Temperature"},
-		{head.SamplerConfig{Temperature: nan}, "Temperature"},
-		{head.SamplerConfig{Temperature: float32(math.Inf(1))}, "Temperature"},
+		{head.SamplerConfig{Temperature: -1, TopP: 1}, "Temperature"},
+		{head.SamplerConfig{Temperature: nan, TopP: 1}, "Temperature"},
+		{head.SamplerConfig{Temperature: float32(math.Inf(1)), TopP: 1}, "Temperature"},
+		{head.SamplerConfig{}, "TopP"}, // 0 is not "off": 1 is
 		{head.SamplerConfig{TopP: -0.1}, "TopP"},
 		{head.SamplerConfig{TopP: 1.01}, "TopP"},
 		{head.SamplerConfig{TopP: nan}, "TopP"},
-		{head.SamplerConfig{MinP: -0.1}, "MinP"},
-		{head.SamplerConfig{MinP: 1}, "MinP"},
-		{head.SamplerConfig{MinP: nan}, "MinP"},
+		{head.SamplerConfig{MinP: -0.1, TopP: 1}, "MinP"},
+		{head.SamplerConfig{MinP: 1, TopP: 1}, "MinP"},
+		{head.SamplerConfig{MinP: nan, TopP: 1}, "MinP"},
 	} {
 		_, err := head.NewSampler(c.cfg)
 		require.Error(t, err, "%+v", c.cfg)
 		require.Contains(t, err.Error(), "SamplerConfig."+c.field)
 	}
-	for _, c := range []head.SamplerConfig{{}, {TopP: 1}, {TopP: 0.0001}, {MinP: 0.999}, {TopK: -5}, {Temperature: 1e30}} {
+	for _, c := range []head.SamplerConfig{{TopP: 1}, {TopP: 0.0001}, {MinP: 0.999, TopP: 1}, {TopK: -5, TopP: 1}, {Temperature: 1e30, TopP: 1}} {
 		_, err := head.NewSampler(c)
 		require.NoError(t, err, "%+v", c)
 	}
@@ -365,11 +366,11 @@ func TestHeadSample(t *testing.T) {
 			cfg  head.Config
 			sc   head.SamplerConfig
 		}{
-			{"plain", plain, head.SamplerConfig{Temperature: 0.8}},
+			{"plain", plain, head.SamplerConfig{Temperature: 0.8, TopP: 1}},
 			{"plain-topp", plain, head.SamplerConfig{Temperature: 1.2, TopP: 0.7}},
-			{"mos-exact", mos, head.SamplerConfig{Temperature: 1}},
-			{"mos-exact-hot", mos, head.SamplerConfig{Temperature: 2}},
-			{"mos-topk", mos, head.SamplerConfig{Temperature: 0.7, TopK: 4}},
+			{"mos-exact", mos, head.SamplerConfig{Temperature: 1, TopP: 1}},
+			{"mos-exact-hot", mos, head.SamplerConfig{Temperature: 2, TopP: 1}},
+			{"mos-topk", mos, head.SamplerConfig{Temperature: 0.7, TopK: 4, TopP: 1}},
 			{"mos-topp-minp", mos, head.SamplerConfig{Temperature: 1, TopP: 0.8, MinP: 0.1}},
 		} {
 			t.Run(c.name, func(t *testing.T) {
@@ -399,10 +400,36 @@ func TestHeadSample(t *testing.T) {
 		}
 		// Temperature 0 is Greedy.
 		h := mustNew(t, mos)
-		g, _ := head.NewSampler(head.SamplerConfig{})
+		g, _ := head.NewSampler(head.SamplerConfig{TopP: 1})
 		hidden := fill(r, 6, 1)
 		tok, err := h.Sample(hidden, g)
 		require.NoError(t, err)
 		require.Equal(t, h.Greedy(hidden), tok)
+
+		// At temperature 0 a head follows Sampler.Sample: NaN counts as
+		// -Inf (Greedy lets it win), and no finite or +Inf logit is an
+		// error, for plain and MoS heads alike.
+		for _, c := range []struct {
+			bias []float32
+			want int
+		}{
+			{[]float32{0, float32(math.NaN()), 5, 1}, 2},
+			{[]float32{float32(math.NaN()), float32(math.Inf(-1)), -3, float32(math.NaN())}, 2},
+			{[]float32{float32(math.Inf(-1)), float32(math.Inf(-1)), float32(math.Inf(-1)), float32(math.Inf(-1))}, -1},
+			{[]float32{float32(math.NaN()), float32(math.NaN()), float32(math.Inf(-1)), float32(math.NaN())}, -1},
+		} {
+			const V, d = 4, 3
+			hc := mustNew(t, head.Config{Vocab: V, Hidden: d, Weight: make([]float32, V*d), Bias: c.bias, Workers: 1})
+			want, wantErr := g.Sample(c.bias)
+			got, err := hc.Sample(make([]float32, d), g)
+			if c.want < 0 {
+				require.ErrorIs(t, wantErr, head.ErrNoCandidates)
+				require.ErrorIs(t, err, head.ErrNoCandidates, "bias %v", c.bias)
+				continue
+			}
+			require.NoError(t, err)
+			require.Equal(t, c.want, want, "Sampler.Sample(%v)", c.bias)
+			require.Equal(t, c.want, got, "Head.Sample, bias %v", c.bias)
+		}
 	})
 }
