@@ -9,9 +9,11 @@ import (
 )
 
 // guardLengths are the lengths the guard-page tests run: every tail length
-// of every level (up to two AVX-512 unroll blocks of 4×16 lanes and then
-// some), so a kernel that reads one vector too far for any remainder faults.
-const guardLengths = 140
+// of every level after at least one trip of every unrolled loop (the
+// largest, scaleExpSum's and maxSum's 16 vectors on AVX-512, is 256
+// elements), so a kernel that reads one vector too far for any remainder
+// faults.
+const guardLengths = 300
 
 var sides = []struct {
 	name string

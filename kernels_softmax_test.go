@@ -15,7 +15,7 @@ import (
 	tu "github.com/lmhead/lmhead/internal/testutil"
 )
 
-// The ends of the exp, as the contract (softmax-api.md) fixes them: below
+// The ends of the exp, as the contract (Exp's doc comment) fixes them: below
 // expLo the result is +0, above expHi it is +Inf. expLo is the float32 just
 // above ln 2⁻¹²⁶, expHi the one just below ln MaxFloat32.
 const (

@@ -386,7 +386,8 @@ func (h *Head) checkHidden(method string, hidden []float32) {
 // invTemp returns 1/τ, or 0 for greedy (τ = 0, or τ so small that 1/τ
 // overflows float32). It panics on a negative, NaN or infinite τ.
 func invTemp(method string, t float32) float32 {
-	if !(t >= 0) || math.IsInf(float64(t), 1) {
+	// −0 passes t >= 0 but 1/−0 is −Inf: it counts as negative.
+	if !(t >= 0) || math.Signbit(float64(t)) || math.IsInf(float64(t), 1) {
 		panic(fmt.Sprintf("head.%s: temperature %v, want finite and ≥ 0", method, t))
 	}
 	s := 1 / t // as package softmax computes it

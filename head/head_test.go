@@ -401,6 +401,7 @@ func TestPanics(t *testing.T) {
 	require.PanicsWithValue(t, "head.Logits: len(hidden)=3, want Hidden=4", func() { h.Logits(nil, make([]float32, 3)) })
 	require.PanicsWithValue(t, "head.Probs: temperature -1, want finite and ≥ 0", func() { h.Probs(nil, make([]float32, 4), -1) })
 	require.PanicsWithValue(t, "head.LogProbs: temperature NaN, want finite and ≥ 0", func() { h.LogProbs(nil, make([]float32, 4), float32(math.NaN())) })
+	require.PanicsWithValue(t, "head.TopK: temperature -0, want finite and ≥ 0", func() { h.TopK(make([]float32, 4), 3, float32(math.Copysign(0, -1))) })
 	require.PanicsWithValue(t, "head.LogProb: token 10, want in [0, 10)", func() { h.LogProb(make([]float32, 4), 10) })
 	require.PanicsWithValue(t, "head.Greedy: len(hidden)=5, want Hidden=4", func() { h.Greedy(make([]float32, 5)) })
 }

@@ -74,7 +74,7 @@ const pcgIncrement = 0x6c6d68656164
 // generation config), and a MinP outside [0, 1).
 func NewSampler(c SamplerConfig) (*Sampler, error) {
 	t := float64(c.Temperature)
-	if !(t >= 0) || math.IsInf(t, 1) {
+	if !(t >= 0) || math.Signbit(t) || math.IsInf(t, 1) {
 		return nil, fmt.Errorf("head: SamplerConfig.Temperature: %v, want finite and ≥ 0 (0 is greedy)", c.Temperature)
 	}
 	if p := float64(c.TopP); !(p > 0 && p <= 1) {

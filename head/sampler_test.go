@@ -333,6 +333,7 @@ func TestNewSamplerErrors(t *testing.T) {
 	}{
 		{head.SamplerConfig{Temperature: -1, TopP: 1}, "Temperature"},
 		{head.SamplerConfig{Temperature: nan, TopP: 1}, "Temperature"},
+		{head.SamplerConfig{Temperature: float32(math.Copysign(0, -1)), TopP: 1}, "Temperature"},
 		{head.SamplerConfig{Temperature: float32(math.Inf(1)), TopP: 1}, "Temperature"},
 		{head.SamplerConfig{}, "TopP"}, // 0 is not "off": 1 is
 		{head.SamplerConfig{TopP: -0.1}, "TopP"},

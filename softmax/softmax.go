@@ -65,7 +65,9 @@ const hugeShift = 1 << 22
 
 // scale checks τ and returns s = 1/τ (+Inf for τ == 0).
 func scale(fn string, temperature float32) float32 {
-	if !(temperature >= 0) || math.IsInf(float64(temperature), 1) {
+	// −0 passes temperature >= 0, and 1/−0 is −Inf: it is rejected as
+	// negative, as torch rejects a temperature that is not > 0.
+	if !(temperature >= 0) || math.Signbit(float64(temperature)) || math.IsInf(float64(temperature), 1) {
 		panic(fmt.Sprintf("softmax.%s: temperature=%v, want 0 <= temperature < +Inf", fn, temperature))
 	}
 	return 1 / temperature

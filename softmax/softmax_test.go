@@ -250,6 +250,8 @@ func TestSoftmaxAlgorithms(t *testing.T) {
 	if !tu.Short() {
 		// Softmax switches algorithm here on AVX-512.
 		ns = append(ns, softmax.ThreePassMaxAVX512, softmax.ThreePassMaxAVX512+1)
+	} else {
+		t.Logf("-short or emulated: the sizes at the AVX-512 crossover (%d) are left out", softmax.ThreePassMaxAVX512)
 	}
 	tu.ForEachISA(t, func(t *testing.T, isa lmhead.ISA) {
 		r := tu.Rand(42)
@@ -351,6 +353,8 @@ func TestSoftmaxSpecialValues(t *testing.T) {
 		// Softmax takes the two-pass path here; the small sizes also run
 		// both paths directly, below.
 		ns = append(ns, softmax.ThreePassMaxAVX512+5)
+	} else {
+		t.Logf("-short or emulated: size %d (Softmax's own two-pass path) is left out", softmax.ThreePassMaxAVX512+5)
 	}
 	tu.ForEachISA(t, func(t *testing.T, isa lmhead.ISA) {
 		for _, n := range ns {
@@ -481,6 +485,10 @@ func TestPanics(t *testing.T) {
 		{"softmax.LogNormalize: temperature=-Inf, want 0 <= temperature < +Inf", func() {
 			softmax.LogNormalize(x, x, float32(math.Inf(-1)), softmax.Stats{})
 		}},
+		// −0 is not the τ → 0 limit: 1/−0 would be −Inf.
+		{"softmax.Softmax: temperature=-0, want 0 <= temperature < +Inf", func() { softmax.Softmax(x, x, float32(math.Copysign(0, -1))) }},
+		{"softmax.LogSumExp: temperature=-0, want 0 <= temperature < +Inf", func() { softmax.LogSumExp(x, float32(math.Copysign(0, -1))) }},
+		{"softmax.Partial: temperature=-0, want 0 <= temperature < +Inf", func() { softmax.Partial(x, float32(math.Copysign(0, -1))) }},
 		// An invalid temperature panics even on empty input.
 		{"softmax.Softmax: temperature=-2, want 0 <= temperature < +Inf", func() { softmax.Softmax(nil, nil, -2) }},
 	} {
