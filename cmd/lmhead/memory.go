@@ -99,12 +99,27 @@ func fitsMemory(need uint64, o *options) error {
 		}
 	}
 	avail, ok := memAvailable()
-	if ok && need > avail {
+	if !ok {
+		// No /proc/meminfo (macOS, Windows): a fixed ceiling, so that a
+		// mistyped size still fails with a message rather than the
+		// runtime's fatal out-of-memory error.
+		if need > unknownMemoryCeiling {
+			return usagef("-vocab %d × -hidden %d (-mos %d) needs %s of memory (%s of weights), more than the %s this program allows where it cannot read the free memory",
+				o.vocab, o.hidden, o.mos, byteSize(need), byteSize(weightBytes(o)), byteSize(unknownMemoryCeiling))
+		}
+		return nil
+	}
+	if need > avail {
 		return usagef("-vocab %d × -hidden %d (-mos %d) needs %s of memory (%s of weights), but only %s is available",
 			o.vocab, o.hidden, o.mos, byteSize(need), byteSize(weightBytes(o)), byteSize(avail))
 	}
 	return nil
 }
+
+// unknownMemoryCeiling is the most a run may need where the free memory
+// cannot be read: 64 GiB, more than any single LM head needs (the largest
+// open ones, 256k × 16k, are 16 GiB).
+const unknownMemoryCeiling = 64 << 30
 
 // byteSize formats a byte count in decimal units, as GB/s is.
 func byteSize(n uint64) string {
