@@ -166,6 +166,17 @@ func gemv(v *vec.ISA) {
 	RET()
 }
 
+// prefetchAVX2 is how far ahead of the loads, in bytes, the AVX2 pair loop
+// prefetches each row: one PREFETCHT0 per row per trip, which covers the
+// trip's one cache line (two 32-byte vectors) of that row. Zen 4's hardware
+// prefetchers alone kept the AVX2 kernel at 0.88× the read bandwidth from
+// DRAM (llama2-7b shape), while the AVX-512 one, with twice the bytes per
+// trip, reached 0.98×. Measured over 512, 1024 and 2048 (four interleaved
+// runs each): 1024 was best, 10% faster at llama2-7b and 17% at gpt2, and
+// neutral at the L2 shape; on AVX-512 no distance helped, so it has none.
+// A prefetch never faults, so one past the end of W is harmless.
+const prefetchAVX2 = 1024
+
 // gemvRegs are the registers of one gemv function, shared by its passes.
 type gemvRegs struct {
 	v                *vec.ISA
@@ -208,6 +219,9 @@ func (g *gemvRegs) pass(nr int) {
 	VMOVUPS(xm(0), g.xv[0])
 	VMOVUPS(xm(v.Bytes()), g.xv[1])
 	for i := 0; i < nr; i++ {
+		if !v.Wide() {
+			PREFETCHT0(row(i, prefetchAVX2))
+		}
 		VFMADD231PS(row(i, 0), g.xv[0], g.acc[i][0])
 		VFMADD231PS(row(i, v.Bytes()), g.xv[1], g.acc[i][1])
 	}
