@@ -134,8 +134,9 @@ func argmaxLimit(x []float32) int {
 // on AVX2. Once they spill from L3, traffic decides: on AVX-512, whose
 // exponential is cheap, two passes win beyond 2²¹ elements (at 2²⁴, 1.3×
 // faster). On AVX2 an exponential costs about twice as much and three
-// passes stay ahead at every size measured, up to 2²⁴ (1.2–1.6×); the
-// pure-Go level is compute-bound throughout. NEON is not measured here (it
+// passes stay ahead at every size measured: 1.5–1.6× in cache, 1.2× at
+// 3·2²⁰, and level at 2²⁴ (7.2 against 7.4 ms), where both are bound by
+// memory; the pure-Go level is compute-bound throughout. NEON is not measured here (it
 // was tested under emulation only); its 4-lane exponential puts it with
 // AVX2, and it runs three passes.
 //
