@@ -189,21 +189,18 @@ func (r *report) time(h *head.Head, emb, hidden []float32, sc head.SamplerConfig
 	}
 	active := lmhead.Active()
 	defer func() { _ = lmhead.Use(active) }()
+	levels := []lmhead.ISA{active}
+	if active != lmhead.Generic {
+		levels = append(levels, lmhead.Generic)
+	}
+	secs, err := interleaved(levels, ops, steps)
+	if err != nil {
+		return err
+	}
 	bytes := float64(r.WeightBytes)
-	for _, op := range ops {
-		row := timingRow{Op: op.name}
-		row.MedianSeconds = median(op.f, steps)
-		if active == lmhead.Generic {
-			row.GenericSecs = row.MedianSeconds
-		} else {
-			if err := lmhead.Use(lmhead.Generic); err != nil {
-				return err
-			}
-			row.GenericSecs = median(op.f, steps)
-			if err := lmhead.Use(active); err != nil {
-				return err
-			}
-		}
+	for i, op := range ops {
+		row := timingRow{Op: op.name, MedianSeconds: median(secs[0][i])}
+		row.GenericSecs = median(secs[len(levels)-1][i])
 		row.Speedup = row.GenericSecs / row.MedianSeconds
 		row.GBps = bytes / row.MedianSeconds / 1e9
 		if op.name == "read W (Sum)" {
@@ -217,21 +214,45 @@ func (r *report) time(h *head.Head, emb, hidden []float32, sc head.SamplerConfig
 	return sampleErr
 }
 
-// median runs f once to warm up, then steps times, and returns the median
-// duration in seconds.
-func median(f func(), steps int) float64 {
-	f()
-	d := make([]float64, steps)
-	for i := range d {
-		t := time.Now()
-		f()
-		d[i] = time.Since(t).Seconds()
+// interleaved times every op at every level, steps times each after one
+// warm-up round, and returns the durations in seconds as [level][op][step].
+// The steps are interleaved (one round runs every op at every level) so
+// that a machine whose speed drifts, a shared one, spreads the drift over
+// every row alike, and the read bandwidth is measured alongside the ops
+// rather than once before them.
+func interleaved(levels []lmhead.ISA, ops []struct {
+	name string
+	f    func()
+}, steps int) ([][][]float64, error) {
+	secs := make([][][]float64, len(levels))
+	for l := range secs {
+		secs[l] = make([][]float64, len(ops))
 	}
+	for step := -1; step < steps; step++ {
+		for l, isa := range levels {
+			if err := lmhead.Use(isa); err != nil {
+				return nil, err
+			}
+			for i, op := range ops {
+				t := time.Now()
+				op.f()
+				if d := time.Since(t).Seconds(); step >= 0 {
+					secs[l][i] = append(secs[l][i], d)
+				}
+			}
+		}
+	}
+	return secs, nil
+}
+
+// median returns the median of d, which it sorts.
+func median(d []float64) float64 {
 	slices.Sort(d)
-	if steps%2 == 1 {
-		return d[steps/2]
+	n := len(d)
+	if n%2 == 1 {
+		return d[n/2]
 	}
-	return (d[steps/2-1] + d[steps/2]) / 2
+	return (d[n/2-1] + d[n/2]) / 2
 }
 
 // sumSink keeps the compiler from discarding the bandwidth loop.
