@@ -351,6 +351,10 @@ TEXT ·gemvAVX512(SB), NOSPLIT, $0-72
 	KMOVW (R10)(R8*2), K1
 
 nomask_AVX512:
+	// rows of 512 bytes or more: one row at a time (see fourRowMaxBytes)
+	CMPQ DI, $0x00000200
+	JAE  rows1_AVX512
+
 	// blocks of 4 row(s)
 rows4_AVX512:
 	CMPQ   CX, $0x04

@@ -129,7 +129,8 @@ func stream(v *vec.ISA, n Register, tag int, body func(j GPVirtual, off int, acc
 //
 // W is streamed four rows at a time: each x vector is loaded once and feeds
 // four FMAs, so a pass reads 4 row vectors for 1 x vector, and the four rows
-// are four independent prefetch streams. Two vectors per trip give every row
+// are four independent prefetch streams. On AVX-512, rows of
+// fourRowMaxBytes or more take the one-row pass instead. Two vectors per trip give every row
 // two accumulators, eight chains in all, which covers the FMA latency when W
 // comes from L1 or L2. The one to three rows left over take single-row
 // passes of the same code.
@@ -159,6 +160,11 @@ func gemv(v *vec.ISA) {
 	for i := range g.acc {
 		g.acc[i] = [2]VecVirtual{v.Vec(), v.Vec()}
 	}
+	if v.Wide() {
+		Commentf("rows of %d bytes or more: one row at a time (see fourRowMaxBytes)", fourRowMaxBytes)
+		CMPQ(g.rb, U32(fourRowMaxBytes))
+		JAE(LabelRef("rows1_" + v.Name))
+	}
 	g.pass(4)
 	g.pass(1)
 	Label("done_" + v.Name)
@@ -176,6 +182,18 @@ func gemv(v *vec.ISA) {
 // neutral at the L2 shape; on AVX-512 no distance helped, so it has none.
 // A prefetch never faults, so one past the end of W is harmless.
 const prefetchAVX2 = 1024
+
+// fourRowMaxBytes is the row length, in bytes, from which the AVX-512 gemv
+// streams W one row at a time instead of four: one sequential stream
+// rather than four interleaved ones, at the cost of one x load per W load
+// instead of one per four. Measured on Zen 4 (six interleaved runs of
+// 768 KiB matrices in L2): the one-row pass is 25-29% faster at rows of 160
+// and 192 floats, level at 128, 8% faster at 96, and 24-46% slower at 64
+// and 48, where the per-row reduction dominates; from DRAM (gpt2,
+// llama2-7b, llama3.2-1b) and L3 (8192×512) the two are level. On AVX2
+// the one-row pass was 6-9% slower in L2 and L3, so AVX2 always takes
+// four rows.
+const fourRowMaxBytes = 512
 
 // gemvRegs are the registers of one gemv function, shared by its passes.
 type gemvRegs struct {
