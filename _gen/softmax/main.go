@@ -420,12 +420,7 @@ func (k *kern) exp512(a VecVirtual, full bool, zmask Op) VecVirtual {
 	VFNMADD231PS(k.c("ln2hi"), n, t)
 	VFNMADD231PS(k.c("ln2lo"), n, t)
 	Comment("p = 1 + t·(c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))) ≈ e^t")
-	p := ZMM()
-	VMOVAPS(k.c("c4"), p)
-	VFMADD231PS(k.c("c5"), t, p)
-	VFMADD213PS(k.c("c3"), t, p)
-	VFMADD213PS(k.c("c2"), t, p)
-	VFMADD213PS(k.c("c1"), t, p)
+	p := k.poly(t)
 	VFMADD213PS(k.c("one"), t, p)
 	if k.ftz {
 		Comment("e^a = p·2ⁿ (+0 if that is below 2⁻¹²⁶)")
@@ -443,6 +438,23 @@ func (k *kern) exp512(a VecVirtual, full bool, zmask Op) VecVirtual {
 		KANDW(zmask, ok, ok)
 	}
 	VSCALEFPS_Z(n, p, ok, p)
+	return p
+}
+
+// poly returns c1 + t·(c2 + t·(c3 + t·(c4 + t·c5))) in a new register, by
+// Horner's rule; the constants are registers on AVX-512 and memory operands
+// on AVX2 (see kern.c).
+func (k *kern) poly(t VecVirtual) VecVirtual {
+	p := k.v.Vec()
+	if c4, ok := k.c("c4").(VecVirtual); ok {
+		VMOVAPS(c4, p)
+	} else {
+		VMOVUPS(k.c("c4"), p)
+	}
+	VFMADD231PS(k.c("c5"), t, p)
+	VFMADD213PS(k.c("c3"), t, p)
+	VFMADD213PS(k.c("c2"), t, p)
+	VFMADD213PS(k.c("c1"), t, p)
 	return p
 }
 
@@ -473,12 +485,7 @@ func (k *kern) exp256(a VecVirtual, full bool) VecVirtual {
 	VFNMADD231PS(k.c("ln2hi"), n, t)
 	VFNMADD231PS(k.c("ln2lo"), n, t)
 	Comment("p = c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))")
-	p := YMM()
-	VMOVUPS(k.c("c4"), p)
-	VFMADD231PS(k.c("c5"), t, p)
-	VFMADD213PS(k.c("c3"), t, p)
-	VFMADD213PS(k.c("c2"), t, p)
-	VFMADD213PS(k.c("c1"), t, p)
+	p := k.poly(t)
 	var big VecVirtual
 	if full {
 		Comment("for a > 0 scale by 2ⁿ⁻¹ and double at the end: n = 128 has no float32 2ⁿ")
