@@ -166,36 +166,40 @@ var globals = map[string]Mem{}
 
 // global64 returns the float64 constant's GLOBL, eight copies (64 bytes).
 func global64(name string) Mem {
-	if m, ok := globals[name]; ok {
-		return m
-	}
-	f, ok := constants64[name]
-	if !ok {
-		panic("no constant " + name)
-	}
-	m := GLOBL(name, RODATA|NOPTR)
-	for i := 0; i < 8; i++ {
-		DATA(8*i, U64(math.Float64bits(f)))
-	}
-	globals[name] = m
-	return m
+	return globl(name, func() {
+		f, ok := constants64[name]
+		if !ok {
+			panic("no constant " + name)
+		}
+		for i := 0; i < 8; i++ {
+			DATA(8*i, U64(math.Float64bits(f)))
+		}
+	})
 }
 
 // global returns the constant's GLOBL, sixteen copies of it (64 bytes), so
 // that it serves as a full-width memory operand on either level and as the
 // source of a VBROADCASTSS.
 func global(name string) Mem {
+	return globl(name, func() {
+		b, ok := constants[name]
+		if !ok {
+			panic("no constant " + name)
+		}
+		for i := 0; i < 16; i++ {
+			DATA(4*i, U32(b))
+		}
+	})
+}
+
+// globl returns the GLOBL of name, declaring it and emitting its DATA with
+// fill the first time, so that each constant is in the file once.
+func globl(name string, fill func()) Mem {
 	if m, ok := globals[name]; ok {
 		return m
 	}
-	b, ok := constants[name]
-	if !ok {
-		panic("no constant " + name)
-	}
 	m := GLOBL(name, RODATA|NOPTR)
-	for i := 0; i < 16; i++ {
-		DATA(4*i, U32(b))
-	}
+	fill()
 	globals[name] = m
 	return m
 }
