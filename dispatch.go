@@ -69,6 +69,17 @@ type kernelSet struct {
 	maxSum      func(x []float32, s float32) (m float32, sum float64)
 	expMul      func(dst, x []float32, s, c, mul float32)
 	scaleShift  func(dst, x []float32, s, b float32)
+
+	// The Gemv of each weight format (matrix.go): dst[i] = row i of w,
+	// decoded, dotted with x. They are only called with len(dst) ≥ 1,
+	// len(x) ≥ 1 a multiple of the format's block size, and
+	// len(w) == len(dst)·RowBytes(len(x)); w may start at any address.
+	gemvF16  func(dst []float32, w []byte, x []float32)
+	gemvBF16 func(dst []float32, w []byte, x []float32)
+	gemvQ8_0 func(dst []float32, w []byte, x []float32)
+	gemvQ4_0 func(dst []float32, w []byte, x []float32)
+	gemvQ4_K func(dst []float32, w []byte, x []float32)
+	gemvQ6_K func(dst []float32, w []byte, x []float32)
 }
 
 // level is one ISA available to this build: its kernels and the CPU features

@@ -23,5 +23,12 @@ var archLevels = []level{
 		maxSum:      maxSumNEON,
 		expMul:      expMulNEON,
 		scaleShift:  scaleShiftNEON,
+
+		gemvF16:  nil, // gemvF16NEON
+		gemvBF16: nil, // gemvBF16NEON
+		gemvQ8_0: nil, // gemvQ8_0NEON
+		gemvQ4_0: nil, // gemvQ4_0NEON
+		gemvQ4_K: nil, // gemvQ4_KNEON
+		gemvQ6_K: nil, // gemvQ6_KNEON
 	}},
 }

@@ -18,6 +18,13 @@ var genericKernels = kernelSet{
 	maxSum:      maxSum,
 	expMul:      expMul,
 	scaleShift:  scaleShift,
+
+	gemvF16:  gemvF16,
+	gemvBF16: gemvBF16,
+	gemvQ8_0: gemvQ8_0,
+	gemvQ4_0: gemvQ4_0,
+	gemvQ4_K: gemvQ4_K,
+	gemvQ6_K: gemvQ6_K,
 }
 
 // dot is the pure-Go twin of dotAVX2, dotAVX512 and dotNEON.

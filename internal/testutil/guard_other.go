@@ -25,3 +25,6 @@ func Guarded(t testing.TB, n int, side Side, fill float32) []float32 {
 	}
 	return s
 }
+
+// GuardedBytes returns an ordinary slice of n zero bytes.
+func GuardedBytes(t testing.TB, n int, side Side) []byte { return make([]byte, n) }

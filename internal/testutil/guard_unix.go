@@ -31,8 +31,22 @@ const (
 // released when the test ends.
 func Guarded(t testing.TB, n int, side Side, fill float32) []float32 {
 	t.Helper()
+	b := GuardedBytes(t, 4*n, side)
+	s := unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(b))), n)
+	for i := range s {
+		s[i] = fill
+	}
+	return s
+}
+
+// GuardedBytes returns n zero bytes whose end (After) or start (Before) lies
+// against an inaccessible page, like Guarded. With After and an n that is
+// not a multiple of 4, the slice starts at an unaligned address: the weight
+// formats' kernels must accept that.
+func GuardedBytes(t testing.TB, n int, side Side) []byte {
+	t.Helper()
 	page := unix.Getpagesize()
-	size := (n*4 + page - 1) / page * page
+	size := (n + page - 1) / page * page
 	mem, err := unix.Mmap(-1, 0, size+2*page, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_ANON|unix.MAP_PRIVATE)
 	if err != nil {
 		t.Fatalf("mmap: %v", err)
@@ -48,13 +62,9 @@ func Guarded(t testing.TB, n int, side Side, fill float32) []float32 {
 	}
 	start := page
 	if side == After {
-		start = page + size - n*4
+		start = page + size - n
 	}
 	// For n == 0 the slice points into a guard page, so that even a kernel
 	// that dereferences an empty slice faults.
-	s := unsafe.Slice((*float32)(unsafe.Pointer(&mem[start])), n)
-	for i := range s {
-		s[i] = fill
-	}
-	return s
+	return unsafe.Slice(&mem[start], n)
 }
