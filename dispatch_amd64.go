@@ -8,7 +8,7 @@ const pureTag = ""
 
 // archLevels lists the assembly levels of amd64, best first.
 var archLevels = []level{
-	{isa: AVX512, features: []cpuid.FeatureID{cpuid.AVX512F, cpuid.AVX512DQ, cpuid.AVX2, cpuid.FMA3}, kernels: kernelSet{
+	{isa: AVX512, features: []cpuid.FeatureID{cpuid.AVX512F, cpuid.AVX512DQ, cpuid.AVX512BW, cpuid.AVX2, cpuid.FMA3, cpuid.F16C}, kernels: kernelSet{
 		dot:  dotAVX512,
 		gemv: gemvAVX512,
 		sum:  sumAVX512,
@@ -28,7 +28,7 @@ var archLevels = []level{
 		gemvQ4_K: nil, // gemvQ4_KAVX512
 		gemvQ6_K: nil, // gemvQ6_KAVX512
 	}},
-	{isa: AVX2, features: []cpuid.FeatureID{cpuid.AVX2, cpuid.FMA3}, kernels: kernelSet{
+	{isa: AVX2, features: []cpuid.FeatureID{cpuid.AVX2, cpuid.FMA3, cpuid.F16C}, kernels: kernelSet{
 		dot:  dotAVX2,
 		gemv: gemvAVX2,
 		sum:  sumAVX2,

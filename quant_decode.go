@@ -11,21 +11,26 @@ import (
 // GGML_FP16_TO_FP32 and GGML_BF16_TO_FP32 (ggml-impl.h) does. They are the
 // pure-Go Dequantize and the inner step of the pure-Go Gemv twins.
 
-// decoders holds each format's block decoder: it fills
-// dst[:len(src)/BlockBytes·BlockSize].
-var decoders = [numFormats]func(dst []float32, src []byte){
-	F32:  dequantizeF32,
-	F16:  decodeF16,
-	BF16: decodeBF16,
-	Q8_0: decodeQ8_0,
-	Q4_0: decodeQ4_0,
-	Q4_K: decodeQ4_K,
-	Q6_K: decodeQ6_K,
-}
-
-// dequantize decodes src, whole rows of format f, into dst.
+// dequantize decodes src, whole blocks of format f, into
+// dst[:len(src)/BlockBytes·BlockSize]. It switches rather than indexing a
+// table of funcs, so that a stack buffer passed as dst does not escape.
 func dequantize(f Format, dst []float32, src []byte) {
-	decoders[f](dst, src)
+	switch f {
+	case F32:
+		dequantizeF32(dst, src)
+	case F16:
+		decodeF16(dst, src)
+	case BF16:
+		decodeBF16(dst, src)
+	case Q8_0:
+		decodeQ8_0(dst, src)
+	case Q4_0:
+		decodeQ4_0(dst, src)
+	case Q4_K:
+		decodeQ4_K(dst, src)
+	case Q6_K:
+		decodeQ6_K(dst, src)
+	}
 }
 
 // HalfToFloat32 returns the IEEE 754 binary16 value h (its bits) as a

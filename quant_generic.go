@@ -22,13 +22,12 @@ func gemvFormat(f Format, dst []float32, w []byte, x []float32) {
 	rb := f.rowBytes(n)
 	bs, bb := f.BlockSize(), f.BlockBytes()
 	chunkBytes := chunkWeights / bs * bb
-	dec := decoders[f]
 	for i := range dst {
 		row := w[i*rb : i*rb+rb]
 		var s float32
 		for c := 0; c < n; c += chunkWeights {
 			k := min(chunkWeights, n-c)
-			dec(buf[:k], row[c/bs*bb:][:min(chunkBytes, len(row)-c/bs*bb)])
+			dequantize(f, buf[:k], row[c/bs*bb:][:min(chunkBytes, len(row)-c/bs*bb)])
 			s += dot(buf[:k], x[c:c+k])
 		}
 		dst[i] = s

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"math/rand/v2"
+	"unsafe"
 
 	"github.com/lmhead/lmhead"
 )
@@ -161,8 +162,9 @@ func RandScale(r *rand.Rand) uint16 {
 
 // RandRows returns rows random rows of cols weights of format f: random
 // quants and scale bytes (all valid codes), with every binary16 scale from
-// RandScale; F32 weights are uniform in [-1, 1) and F16 and BF16 ones are
-// random finite bit patterns.
+// RandScale; F32 weights are uniform in [-1, 1), F16 ones random finite bit
+// patterns (subnormals to ±65504), BF16 ones truncated uniform values with
+// some subnormals.
 func RandRows(r *rand.Rand, f lmhead.Format, rows, cols int) []byte {
 	rb, err := f.RowBytes(cols)
 	if err != nil {
@@ -191,10 +193,14 @@ func FillRows(r *rand.Rand, f lmhead.Format, b []byte) {
 			}
 		}
 	case lmhead.BF16:
+		// The top halves of uniform values in [-1, 1), and every 16th a
+		// random subnormal.
 		for i := 0; i+2 <= len(b); i += 2 {
-			if b[i+1]&0x7f == 0x7f && b[i]&0x80 != 0 { // exponent 255
-				b[i+1] &^= 0x40
+			v := uint16(math.Float32bits(2*r.Float32()-1) >> 16)
+			if i%32 == 0 {
+				v = uint16(r.Uint32()) & 0x807f
 			}
+			le.PutUint16(b[i:], v)
 		}
 	case lmhead.Q8_0:
 		for i := 0; i+34 <= len(b); i += 34 {
@@ -228,4 +234,13 @@ func ScaleOffsets(f lmhead.Format) []int {
 		return []int{208}
 	}
 	return nil
+}
+
+// AlignedBytes returns n zero bytes that start at off mod 64 (a cache line):
+// the weight-format tests and benchmarks place matrices at 0, 32 and odd
+// offsets with it.
+func AlignedBytes(n, off int) []byte {
+	buf := make([]byte, n+off+64)
+	start := (64 - int(uintptr(unsafe.Pointer(unsafe.SliceData(buf)))%64)) % 64
+	return buf[start+off : start+off+n : start+off+n]
 }
