@@ -335,7 +335,6 @@ func TestNewSamplerErrors(t *testing.T) {
 		{head.SamplerConfig{Temperature: nan, TopP: 1}, "Temperature"},
 		{head.SamplerConfig{Temperature: float32(math.Copysign(0, -1)), TopP: 1}, "Temperature"},
 		{head.SamplerConfig{Temperature: float32(math.Inf(1)), TopP: 1}, "Temperature"},
-		{head.SamplerConfig{}, "TopP"}, // 0 is not "off": 1 is
 		{head.SamplerConfig{TopP: -0.1}, "TopP"},
 		{head.SamplerConfig{TopP: 1.01}, "TopP"},
 		{head.SamplerConfig{TopP: nan}, "TopP"},
@@ -347,7 +346,7 @@ func TestNewSamplerErrors(t *testing.T) {
 		require.Error(t, err, "%+v", c.cfg)
 		require.Contains(t, err.Error(), "SamplerConfig."+c.field)
 	}
-	for _, c := range []head.SamplerConfig{{TopP: 1}, {TopP: 0.0001}, {MinP: 0.999, TopP: 1}, {TopK: -5, TopP: 1}, {Temperature: 1e30, TopP: 1}} {
+	for _, c := range []head.SamplerConfig{{}, {Temperature: 0.8}, {TopP: 1}, {TopP: 0.0001}, {MinP: 0.999, TopP: 1}, {TopK: -5, TopP: 1}, {Temperature: 1e30, TopP: 1}} {
 		_, err := head.NewSampler(c)
 		require.NoError(t, err, "%+v", c)
 	}
