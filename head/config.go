@@ -3,6 +3,8 @@ package head
 import (
 	"fmt"
 	"math"
+
+	"github.com/lmhead/lmhead"
 )
 
 // Config describes an output head. Its slices are used in place, never
@@ -14,10 +16,17 @@ type Config struct {
 	Vocab int
 	// Hidden is d, the length of the hidden state passed to every method.
 	Hidden int
-	// Weight is the V×e row-major unembedding. e = len(Weight)/Vocab must be
-	// Hidden for a plain head, Dense.Out with a Dense layer; with MoS it
-	// is the latent width. It is used in place, never copied.
+	// Weight is the V×e row-major float32 unembedding. e = len(Weight)/Vocab
+	// must be Hidden for a plain head, Dense.Out with a Dense layer; with
+	// MoS it is the latent width. It is used in place, never copied. Set
+	// Weight or Matrix, not both.
 	Weight []float32
+	// Matrix is the unembedding in any weight format (F16, BF16, Q8_0,
+	// Q4_0, Q4_K, Q6_K, or F32): Vocab rows of e columns, with e as for
+	// Weight. Its bytes are used in place, so a tensor of a memory-mapped
+	// checkpoint is never copied. The hidden state stays float32: the
+	// weights are decoded in registers. Set Weight or Matrix, not both.
+	Matrix lmhead.Matrix
 	// Bias is optional; if set it has length Vocab and is added to every
 	// logit (for MoS, to every component's logits).
 	Bias []float32
@@ -47,6 +56,57 @@ type Config struct {
 // shared, not copied: writing to it changes the head's logits.
 func Tied(embedding []float32, vocab, hidden int) Config {
 	return Config{Vocab: vocab, Hidden: hidden, Weight: embedding}
+}
+
+// TiedMatrix is [Tied] for an embedding in any weight format: a
+// vocab×hidden matrix (its Rows and Cols), shared, not copied.
+func TiedMatrix(embedding lmhead.Matrix) Config {
+	return Config{Vocab: embedding.Rows(), Hidden: embedding.Cols(), Matrix: embedding}
+}
+
+// unembedding returns the unembedding as a Matrix of Vocab rows: Matrix if
+// set, else Weight as F32 (whose length validate has checked).
+func (c *Config) unembedding(e int) lmhead.Matrix {
+	if c.Matrix.Rows() > 0 {
+		return c.Matrix
+	}
+	m, err := lmhead.MatrixF32(c.Weight[:c.Vocab*e:c.Vocab*e], c.Vocab, e)
+	if err != nil {
+		panic(err) // validate checked the length
+	}
+	return m
+}
+
+// checkUnembedding checks that Weight or Matrix (exactly one) holds Vocab
+// rows of e columns; e < 0 means any width (MoS), which it returns.
+func (c *Config) checkUnembedding(e int, formula string) (int, error) {
+	if c.Matrix.Rows() > 0 || c.Matrix.Cols() > 0 {
+		if len(c.Weight) > 0 {
+			return 0, errorf("Config.Matrix", "set together with Config.Weight; a head has one unembedding")
+		}
+		m := c.Matrix
+		if m.Rows() != c.Vocab {
+			return 0, errorf("Config.Matrix", "%d rows, want Vocab = %d", m.Rows(), c.Vocab)
+		}
+		if e < 0 {
+			if m.Cols() == 0 {
+				return 0, errorf("Config.Matrix", "0 columns, want a latent width e ≥ 1")
+			}
+			return m.Cols(), nil
+		}
+		if m.Cols() != e {
+			return 0, errorf("Config.Matrix", "%d columns, want %s = %d", m.Cols(), formula, e)
+		}
+		return e, nil
+	}
+	if e < 0 {
+		if len(c.Weight) == 0 || len(c.Weight)%c.Vocab != 0 {
+			return 0, errorf("Config.Weight", "length %d, want Vocab×e = %d×e for a latent width e ≥ 1", len(c.Weight), c.Vocab)
+		}
+		return len(c.Weight) / c.Vocab, nil
+	}
+	return e, checkLen("Config.Weight", len(c.Weight), c.Vocab*e,
+		fmt.Sprintf("Vocab×%s = %d×%d", formula, c.Vocab, e))
 }
 
 // Dense is a fully connected layer z = Act(W·h + b) in front of the
@@ -202,9 +262,7 @@ func (c *Config) validate() (e int, err error) {
 		if err := checkOptLen("Config.Dense.Bias", len(d.Bias), d.Out, "Dense.Out"); err != nil {
 			return 0, err
 		}
-		e = d.Out
-		if err := checkLen("Config.Weight", len(c.Weight), c.Vocab*e,
-			fmt.Sprintf("Vocab×Dense.Out = %d×%d", c.Vocab, e)); err != nil {
+		if e, err = c.checkUnembedding(d.Out, "Dense.Out"); err != nil {
 			return 0, err
 		}
 	case c.MoS != nil:
@@ -212,10 +270,9 @@ func (c *Config) validate() (e int, err error) {
 		if m.K <= 0 {
 			return 0, errorf("Config.MoS.K", "%d, want ≥ 1", m.K)
 		}
-		if len(c.Weight) == 0 || len(c.Weight)%c.Vocab != 0 {
-			return 0, errorf("Config.Weight", "length %d, want Vocab×e = %d×e for a latent width e ≥ 1", len(c.Weight), c.Vocab)
+		if e, err = c.checkUnembedding(-1, ""); err != nil {
+			return 0, err
 		}
-		e = len(c.Weight) / c.Vocab
 		if err := checkLen("Config.MoS.Prior", len(m.Prior), m.K*c.Hidden,
 			fmt.Sprintf("K×Hidden = %d×%d", m.K, c.Hidden)); err != nil {
 			return 0, err
@@ -229,9 +286,7 @@ func (c *Config) validate() (e int, err error) {
 			return 0, err
 		}
 	default:
-		e = c.Hidden
-		if err := checkLen("Config.Weight", len(c.Weight), c.Vocab*e,
-			fmt.Sprintf("Vocab×Hidden = %d×%d", c.Vocab, e)); err != nil {
+		if e, err = c.checkUnembedding(c.Hidden, "Hidden"); err != nil {
 			return 0, err
 		}
 	}

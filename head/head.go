@@ -15,7 +15,8 @@ import (
 // sync.Pool, so the methods that take a dst allocate nothing once warm.
 type Head struct {
 	vocab, hidden, embed int
-	weight, bias         []float32
+	weight               lmhead.Matrix // the unembedding, Vocab×embed
+	bias                 []float32
 	dense                *Dense // a copy of Config.Dense (the slices are shared)
 	mos                  *MoS   // a copy of Config.MoS (the slices are shared)
 	scale, softcap       float32
@@ -43,7 +44,7 @@ func New(cfg Config) (*Head, error) {
 		vocab:   cfg.Vocab,
 		hidden:  cfg.Hidden,
 		embed:   e,
-		weight:  cfg.Weight[: cfg.Vocab*e : cfg.Vocab*e],
+		weight:  cfg.unembedding(e),
 		scale:   cfg.LogitScale,
 		softcap: cfg.Softcap,
 		workers: cfg.Workers,
@@ -153,7 +154,7 @@ type projTask struct {
 	h      *Head
 	mode   projMode
 	post   bool // the rows are the unembedding: add bias, softcap, scale
-	w      []float32
+	w      lmhead.Matrix
 	x, dst []float32
 	rows   int
 	parts  int
@@ -166,13 +167,12 @@ type projTask struct {
 
 func (t *projTask) run(p int) {
 	lo, hi := span(p, t.parts, t.rows)
-	cols := len(t.x)
 	h := t.h
 	tmp := t.tmp[p*blockRows : (p+1)*blockRows]
 	switch t.mode {
 	case modeGemv:
 		if lo < hi {
-			lmhead.Gemv(t.dst[lo:hi], t.w[lo*cols:hi*cols], t.x)
+			t.w.SliceRows(lo, hi).Gemv(t.dst[lo:hi], t.x)
 			if t.post {
 				h.finish(t.dst[lo:hi], lo, tmp)
 			}
@@ -182,7 +182,7 @@ func (t *projTask) run(p int) {
 		best, bestV := -1, float32(0)
 		for r := lo; r < hi; r += blockRows {
 			b := blk[:min(blockRows, hi-r)]
-			lmhead.Gemv(b, t.w[r*cols:(r+len(b))*cols], t.x)
+			t.w.SliceRows(r, r+len(b)).Gemv(b, t.x)
 			h.finish(b, r, tmp)
 			j := lmhead.Argmax(b)
 			if v := b[j]; best < 0 || better(v, bestV) {
@@ -199,7 +199,7 @@ func (t *projTask) run(p int) {
 		tok := float32(0)
 		for r := lo; r < hi; r += blockRows {
 			b := blk[:min(blockRows, hi-r)]
-			lmhead.Gemv(b, t.w[r*cols:(r+len(b))*cols], t.x)
+			t.w.SliceRows(r, r+len(b)).Gemv(b, t.x)
 			h.finish(b, r, tmp)
 			st = softmax.Merge(st, softmax.Partial(b, t.tau))
 			if t.token >= r && t.token < r+len(b) {
@@ -236,11 +236,15 @@ func (h *Head) runProj(sc *scratch, t *projTask) {
 	h.pool.runParts(t, t.parts, &sc.wg)
 }
 
-// gemv computes dst = W·x for any W of the head (Dense, Latent), in
-// parallel when it is big.
+// gemv computes dst = W·x for any float32 W of the head (Dense, Latent),
+// in parallel when it is big.
 func (h *Head) gemv(sc *scratch, dst, w, x []float32) {
+	m, err := lmhead.MatrixF32(w, len(dst), len(x))
+	if err != nil {
+		panic(err) // New checked every size
+	}
 	t := &sc.proj
-	*t = projTask{mode: modeGemv, w: w, x: x, dst: dst, rows: len(dst)}
+	*t = projTask{mode: modeGemv, w: m, x: x, dst: dst, rows: len(dst)}
 	h.runProj(sc, t)
 }
 

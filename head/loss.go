@@ -152,9 +152,9 @@ func (t *ceTask) run(p int) {
 	tmp := make([]float32, blockRows)
 	for r := lo; r < hi; r += t.rowsPer {
 		b := blk[:min(t.rowsPer, hi-r)]
-		w := h.weight[r*e : (r+len(b))*e]
+		w := h.weight.SliceRows(r, r+len(b))
 		for i := range st {
-			lmhead.Gemv(b, w, t.z[i*e:(i+1)*e])
+			w.Gemv(b, t.z[i*e:(i+1)*e])
 			h.finish(b, r, tmp)
 			st[i].st = softmax.Merge(st[i].st, softmax.Partial(b, 1))
 			if t.smooth {
@@ -182,7 +182,7 @@ func (h *Head) ceBatch(sc *scratch, hidden []float32, targets []int, rows []int,
 		tg[j] = targets[r]
 		copy(z[j*e:(j+1)*e], h.input(sc, hidden[r*d:(r+1)*d]))
 	}
-	rowsPer := max(4, min(blockRows, ceRowBytes/(4*e)))
+	rowsPer := max(4, min(blockRows, ceRowBytes/max(1, h.weight.RowBytes())))
 	// Enough positions make even a small W worth splitting.
 	parts := partsFor(h.workers, h.vocab, e*np)
 	t := &ceTask{
