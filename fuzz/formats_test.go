@@ -1,0 +1,97 @@
+package fuzz
+
+import (
+	"math"
+	"testing"
+
+	"github.com/lmhead/lmhead"
+	tu "github.com/lmhead/lmhead/internal/testutil"
+)
+
+// FuzzFormatGemv runs every weight format's Gemv on every level against
+// the float64 reference over the exactly decoded weights and against the
+// generic twin. Byte 0 picks the format, byte 1 the row count (1..8),
+// byte 2 the start offset of the weights (0..63), byte 3 the number of
+// blocks per row (1..9 for the 32-blocks, 1..2 for the K-quants, 1..300
+// for F32/F16/BF16); the rest, cycled, are first x's float32 bit patterns
+// and then the weight bytes. Every byte pattern of a block is a valid code,
+// so scales reach NaN, ±Inf and subnormals.
+func FuzzFormatGemv(f *testing.F) {
+	for fm := range lmhead.Formats() {
+		f.Add([]byte{byte(fm), 3, 5, 2, 0, 0, 128, 63, 0, 0, 0, 64, 1, 2, 3, 0x7c, 0x3c, 200, 17})
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) < 8 {
+			return
+		}
+		formats := lmhead.Formats()
+		fm := formats[int(data[0])%len(formats)]
+		rows, off := 1+int(data[1]%8), int(data[2]%64)
+		blocks := 1 + int(data[3])%map[int]int{1: 300, 32: 9, 256: 2}[fm.BlockSize()]
+		cols := blocks * fm.BlockSize()
+		rb, _ := fm.RowBytes(cols)
+		src := data[4:]
+		next := 0
+		byteAt := func() byte { b := src[next%len(src)]; next++; return b }
+		x := make([]float32, cols)
+		for i := range x {
+			x[i] = math.Float32frombits(uint32(byteAt()) | uint32(byteAt())<<8 | uint32(byteAt())<<16 | uint32(byteAt())<<24)
+		}
+		w := tu.AlignedBytes(rows*rb, off)
+		for i := range w {
+			w[i] = byteAt()
+		}
+		m, err := lmhead.NewMatrix(fm, rows, cols, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		twin := make([]float32, rows)
+		dst := make([]float32, rows+2)
+		forEachISA(t, func(isa lmhead.ISA) {
+			guard := float32(-7.25)
+			dst[0], dst[rows+1] = guard, guard
+			m.Gemv(dst[1:rows+1], x)
+			if dst[0] != guard || dst[rows+1] != guard {
+				t.Fatalf("%v %v Gemv %dx%d wrote outside dst", isa, fm, rows, cols)
+			}
+			if isa == lmhead.Generic {
+				copy(twin, dst[1:])
+			}
+			for i := 0; i < rows; i++ {
+				checkFormatRow(t, isa, fm, dst[1+i], twin[i], w[i*rb:(i+1)*rb], x)
+			}
+		})
+	})
+}
+
+// checkFormatRow checks one output of a format Gemv: NaN where the
+// reference is NaN; within the bound of the reference and of the twin
+// unless some order of summation could overflow (then IEEE arithmetic makes
+// the result depend on the order, and only NaN propagation is checked).
+func checkFormatRow(t *testing.T, isa lmhead.ISA, fm lmhead.Format, got, twin float32, row []byte, x []float32) {
+	t.Helper()
+	ref, bound := tu.RefGemvRow(fm, row, x)
+	if math.IsNaN(ref) {
+		if !math.IsNaN(float64(got)) {
+			t.Fatalf("%v %v n=%d: got %v, want NaN", isa, fm, len(x), got)
+		}
+		return
+	}
+	w, mag := tu.RefDecode(fm, row)
+	var abs float64
+	for i := range x {
+		abs += mag[i] * math.Abs(float64(x[i]))
+		if math.IsInf(w[i]*float64(x[i]), 0) {
+			abs = math.Inf(1)
+		}
+	}
+	if abs >= math.MaxFloat32*(1-1.0/(1<<20)) || math.IsNaN(abs) {
+		return
+	}
+	if !tu.Close(got, ref, bound) {
+		t.Fatalf("%v %v n=%d: got %v, float64 ref %v ± %v", isa, fm, len(x), got, ref, bound)
+	}
+	if !tu.Close(got, float64(twin), 2*bound) {
+		t.Fatalf("%v %v n=%d: got %v, generic twin %v (bound %v)", isa, fm, len(x), got, twin, bound)
+	}
+}
