@@ -24,8 +24,8 @@ var archLevels = []level{
 		expMul:      expMulNEON,
 		scaleShift:  scaleShiftNEON,
 
-		gemvF16:  nil, // gemvF16NEON
-		gemvBF16: nil, // gemvBF16NEON
+		gemvF16:  gemvF16NEON,
+		gemvBF16: gemvBF16NEON,
 		gemvQ8_0: nil, // gemvQ8_0NEON
 		gemvQ4_0: nil, // gemvQ4_0NEON
 		gemvQ4_K: nil, // gemvQ4_KNEON

@@ -122,3 +122,43 @@
 // = 0x6E30F800.
 // gnu: fmaxv s<d>, v<n>.4s
 #define FMAXV_4S(n, d) WORD $(0x6E30F800 | (n)<<5 | (d))
+
+// --- Conversions and by-element products of the weight-format Gemv kernels
+// (gemv_formats_arm64.s).
+
+// FCVTL (widen the low four halves of Vn to singles): the "two-register
+// miscellaneous" FCVTL above with sz=0: 0x0E617800 &^ 1<<22 = 0x0E217800.
+// gnu: fcvtl v<d>.4s, v<n>.4h
+#define VFCVTL_4S(n, d) WORD $(0x0E217800 | (n)<<5 | (d))
+
+// FCVTL2 (widen the high four halves): FCVTL with Q=1, 0x4E217800.
+// gnu: fcvtl2 v<d>.4s, v<n>.8h
+#define VFCVTL2_4S(n, d) WORD $(0x4E217800 | (n)<<5 | (d))
+
+// --- "Advanced SIMD shift by immediate":
+//     0 Q U 011110 immh immb(22:16) opcode(15:11) 1 Rn Rd
+// For single lanes immh = 01xx and fbits = 64 - immh:immb, so the 7-bit
+// field immh:immb holds 64 - f.
+
+// SCVTF (vector, fixed-point): signed int32 lanes / 2^f; Q=1, U=0,
+// opcode 11100 (0xE000): 0x4F00E400 | (64-f)<<16, f in 1..32.
+// gnu: scvtf v<d>.4s, v<n>.4s, #<f>
+#define VSCVTF_4S(f, n, d) WORD $(0x4F00E400 | (64-(f))<<16 | (n)<<5 | (d))
+
+// UCVTF (vector, fixed-point): unsigned int32 lanes / 2^f; SCVTF with U=1,
+// 0x6F00E400.
+// gnu: ucvtf v<d>.4s, v<n>.4s, #<f>
+#define VUCVTF_4S(f, n, d) WORD $(0x6F00E400 | (64-(f))<<16 | (n)<<5 | (d))
+
+// --- "Advanced SIMD vector x indexed element" (single lanes, sz=0):
+//     0 Q U 01111 1 sz L M Rm(19:16) opcode(15:12) H 0 Rn Rd
+// The element index i is H:L; M:Rm (bits 20:16) is the full register
+// number. With Q=1, U=0 the base is 0x4F800000.
+
+// FMLA (by element): Vd += Vn * Vm.S[i]; opcode 0001 (0x1000): 0x4F801000.
+// gnu: fmla v<d>.4s, v<n>.4s, v<m>.s[<i>]
+#define VFMLA_ELEM_4S(m, i, n, d) WORD $(0x4F801000 | ((i)&1)<<21 | ((i)>>1)<<11 | (m)<<16 | (n)<<5 | (d))
+
+// FMUL (by element): Vd = Vn * Vm.S[i]; opcode 1001 (0x9000): 0x4F809000.
+// gnu: fmul v<d>.4s, v<n>.4s, v<m>.s[<i>]
+#define VFMUL_ELEM_4S(m, i, n, d) WORD $(0x4F809000 | ((i)&1)<<21 | ((i)>>1)<<11 | (m)<<16 | (n)<<5 | (d))
