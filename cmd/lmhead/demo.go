@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/klauspost/cpuid/v2"
 
@@ -25,6 +26,7 @@ type report struct {
 	Config    struct {
 		Vocab       int     `json:"vocab"`
 		Hidden      int     `json:"hidden"`
+		Format      string  `json:"format"`
 		MoS         int     `json:"mos"`
 		Workers     int     `json:"workers"`
 		Steps       int     `json:"steps"`
@@ -103,15 +105,25 @@ func demo(o *options, progress io.Writer) (*report, error) {
 	}
 	c := &r.Config
 	c.Vocab, c.Hidden, c.MoS, c.Workers, c.Steps, c.Seed = o.vocab, o.hidden, o.mos, workers, o.steps, o.seed
+	c.Format = o.format.String()
 	c.Temperature, c.TopK, c.TopP, c.MinP = o.temperature, o.topK, o.topP, o.minP
 
-	// The seeded weights, generated in parallel with a progress line.
+	// The seeded weights, generated in parallel with a progress line, and
+	// quantized to the format asked for.
 	r.WeightBytes = weightBytes(o)
 	start := time.Now()
 	gen := newGenerator(o.seed, r.WeightBytes/4, workers, progress)
 	d := o.hidden
 	emb := gen.uniform(streamEmbedding, o.vocab*d, math.Sqrt(3/float64(d)))
-	cfg := head.Tied(emb, o.vocab, d)
+	m, err := quantize(o.format, emb, o.vocab, d, workers)
+	if err != nil {
+		return nil, err
+	}
+	emb = nil
+	// The bytes of the unembedding per step, and those of the MoS
+	// matrices, which stay float32.
+	r.WeightBytes += uint64(len(m.Bytes())) - 4*uint64(o.vocab)*uint64(d)
+	cfg := head.TiedMatrix(m)
 	cfg.Workers = workers
 	if o.mos > 0 {
 		// The prior's logits and every latent pre-activation have unit
@@ -155,7 +167,7 @@ func demo(o *options, progress io.Writer) (*report, error) {
 		r.Samples = append(r.Samples, tok)
 	}
 
-	if err := r.time(h, emb, hidden, sc, o.steps, workers); err != nil {
+	if err := r.time(h, m.Bytes(), hidden, sc, o.steps, workers); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -165,7 +177,11 @@ func demo(o *options, progress io.Writer) (*report, error) {
 // active level and with the generic kernels, and the read bandwidth of the
 // unembedding (a parallel lmhead.Sum over it with the same workers), also
 // measured now, so that the percentages compare like with like.
-func (r *report) time(h *head.Head, emb, hidden []float32, sc head.SamplerConfig, steps, workers int) error {
+func (r *report) time(h *head.Head, w []byte, hidden []float32, sc head.SamplerConfig, steps, workers int) error {
+	// The read bandwidth streams the unembedding's bytes as float32s (the
+	// last 0 to 3 bytes aside): Sum's speed depends on the bytes, not on
+	// what they hold.
+	emb := unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(w))), len(w)/4)
 	logits := make([]float32, h.Vocab())
 	probs := make([]float32, h.Vocab())
 	s, err := head.NewSampler(sc)
@@ -378,4 +394,40 @@ func (g *generator) uniform(s uint64, n int, scale float64) []float32 {
 	}
 	wg.Wait()
 	return x
+}
+
+// quantize encodes the rows×cols float32 matrix w in format f, the rows
+// split among workers goroutines.
+func quantize(f lmhead.Format, w []float32, rows, cols, workers int) (lmhead.Matrix, error) {
+	if f == lmhead.F32 {
+		return lmhead.MatrixF32(w, rows, cols)
+	}
+	rb, err := f.RowBytes(cols)
+	if err != nil {
+		return lmhead.Matrix{}, err
+	}
+	out := make([]byte, rows*rb)
+	part := (rows + workers - 1) / max(1, workers)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for p, lo := 0, 0; lo < rows; p, lo = p+1, lo+part {
+		hi := min(lo+part, rows)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m, err := lmhead.Quantize(f, w[lo*cols:hi*cols], hi-lo, cols)
+			if err != nil {
+				errs[p] = err
+				return
+			}
+			copy(out[lo*rb:hi*rb], m.Bytes())
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return lmhead.Matrix{}, err
+		}
+	}
+	return lmhead.NewMatrix(f, rows, cols, out)
 }

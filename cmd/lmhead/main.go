@@ -25,6 +25,9 @@
 //	-min-p p        sampling min-p in [0, 1) (0 is off)
 //	-seed s         seed of the weights, the hidden state and the sampler
 //	-mos K          a Mixture of Softmaxes head with K components
+//	-format F       the unembedding's weight format: F32, F16, BF16, Q8_0,
+//	                Q4_0, Q4_K or Q6_K (default F32); the seeded weights are
+//	                quantized to it
 //	-json           print everything as one JSON object
 //
 // A bad flag or value prints the reason and the usage and exits 2; so does a
@@ -51,6 +54,7 @@ type options struct {
 	vocab, hidden, workers, steps, mos, topK int
 	isa                                      lmhead.ISA
 	isaSet                                   bool
+	format                                   lmhead.Format
 	temperature, topP, minP                  float64
 	seed                                     uint64
 	json                                     bool
@@ -78,6 +82,14 @@ func newFlagSet(o *options) (*flag.FlagSet, *string) {
 	fs.Uint64Var(&o.seed, "seed", 1, "`seed` of the weights, the hidden state and the sampler")
 	fs.IntVar(&o.mos, "mos", 0, "build a Mixture of Softmaxes head with `K` components (0: a plain tied head)")
 	fs.BoolVar(&o.json, "json", false, "print everything as one JSON object")
+	fs.Func("format", "the unembedding's weight `format`: F32, F16, BF16, Q8_0, Q4_0, Q4_K or Q6_K (default F32)", func(v string) error {
+		f, err := lmhead.ParseFormat(v)
+		if err != nil {
+			return errors.New(strings.TrimPrefix(err.Error(), "lmhead: "))
+		}
+		o.format = f
+		return nil
+	})
 	return fs, isa
 }
 
@@ -113,6 +125,8 @@ func parse(args []string) (*options, error) {
 		return nil, usagef("-top-p %v: want in (0, 1] (1 is off)", o.topP)
 	case !(o.minP >= 0 && o.minP < 1):
 		return nil, usagef("-min-p %v: want in [0, 1) (0 is off)", o.minP)
+	case o.hidden%o.format.BlockSize() != 0:
+		return nil, usagef("-hidden %d: a %v row holds a multiple of %d weights", o.hidden, o.format, o.format.BlockSize())
 	}
 	if *isa != "" {
 		i, err := lmhead.ParseISA(*isa)

@@ -39,6 +39,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"-top-p", "1.5"}, "-top-p 1.5: want in (0, 1]"},
 		{[]string{"-top-p", "NaN"}, "-top-p NaN"},
 		{[]string{"-min-p", "1"}, "-min-p 1: want in [0, 1)"},
+		{[]string{"-format", "q5_K"}, `invalid value "q5_K" for flag -format: unknown format "q5_K"`},
+		{[]string{"-format", "q4_K", "-hidden", "300"}, "-hidden 300: a Q4_K row holds a multiple of 256 weights"},
 		{[]string{"-min-p", "-0.1"}, "-min-p -0.1"},
 		{[]string{"-temperature", "-1"}, "-temperature -1"},
 		{[]string{"-temperature", "+Inf"}, "-temperature +Inf"},
@@ -100,6 +102,28 @@ func TestTextRun(t *testing.T) {
 		require.Contains(t, stdout, want)
 	}
 	require.Contains(t, stderr, "generating 131.1 kB of seeded weights: 100%")
+}
+
+// TestFormatRun builds the seeded head in every weight format: the same
+// seed gives the same most likely token as the F32 head (the quantization
+// error is far below the gap between the top two logits at this seed), and
+// the weight bytes are the format's.
+func TestFormatRun(t *testing.T) {
+	args := []string{"-vocab", "512", "-hidden", "256", "-steps", "1", "-json"}
+	var best int
+	for _, f := range lmhead.Formats() {
+		code, stdout, stderr := runArgs(t, append(args, "-format", f.String())...)
+		require.Equal(t, 0, code, stderr)
+		var r report
+		require.NoError(t, json.Unmarshal([]byte(stdout), &r))
+		require.Equal(t, f.String(), r.Config.Format)
+		rb, _ := f.RowBytes(256)
+		require.Equal(t, uint64(512*rb), r.WeightBytes, "%v", f)
+		if f == lmhead.F32 {
+			best = r.Top[0].Tokens[0].ID
+		}
+		require.Equal(t, best, r.Top[0].Tokens[0].ID, "%v: the most likely token", f)
+	}
 }
 
 func decode(t *testing.T, args ...string) *report {

@@ -24,8 +24,8 @@ func (r *report) writeText(w io.Writer) error {
 	if c.MoS > 0 {
 		kind = fmt.Sprintf("tied, Mixture of Softmaxes K = %d", c.MoS)
 	}
-	fmt.Fprintf(&b, "head:       V = %d, d = %d, %s, seed %d; %s of weights generated in %.1f s\n",
-		c.Vocab, c.Hidden, kind, c.Seed, byteSize(r.WeightBytes), r.WeightSeconds)
+	fmt.Fprintf(&b, "head:       V = %d, d = %d, %s, %s, seed %d; %s of weights generated in %.1f s\n",
+		c.Vocab, c.Hidden, kind, c.Format, c.Seed, byteSize(r.WeightBytes), r.WeightSeconds)
 
 	fmt.Fprintf(&b, "\ntop %d next tokens of the seeded hidden state:\n", len(r.Top[0].Tokens))
 	rows := [][]string{{""}}
