@@ -21,12 +21,12 @@ var archLevels = []level{
 		expMul:      expMulAVX512,
 		scaleShift:  scaleShiftAVX512,
 
-		gemvF16:  nil, // gemvF16AVX512
-		gemvBF16: nil, // gemvBF16AVX512
-		gemvQ8_0: nil, // gemvQ8_0AVX512
-		gemvQ4_0: nil, // gemvQ4_0AVX512
-		gemvQ4_K: nil, // gemvQ4_KAVX512
-		gemvQ6_K: nil, // gemvQ6_KAVX512
+		gemvF16:  gemvF16AVX512,
+		gemvBF16: gemvBF16AVX512,
+		gemvQ8_0: gemvQ8_0AVX512,
+		gemvQ4_0: gemvQ4_0AVX512,
+		gemvQ4_K: gemvQ4_KAVX512,
+		gemvQ6_K: gemvQ6_KAVX512,
 	}},
 	{isa: AVX2, features: []cpuid.FeatureID{cpuid.AVX2, cpuid.FMA3, cpuid.F16C}, kernels: kernelSet{
 		dot:  dotAVX2,
@@ -41,11 +41,11 @@ var archLevels = []level{
 		expMul:      expMulAVX2,
 		scaleShift:  scaleShiftAVX2,
 
-		gemvF16:  nil, // gemvF16AVX2
-		gemvBF16: nil, // gemvBF16AVX2
-		gemvQ8_0: nil, // gemvQ8_0AVX2
-		gemvQ4_0: nil, // gemvQ4_0AVX2
-		gemvQ4_K: nil, // gemvQ4_KAVX2
-		gemvQ6_K: nil, // gemvQ6_KAVX2
+		gemvF16:  gemvF16AVX2,
+		gemvBF16: gemvBF16AVX2,
+		gemvQ8_0: gemvQ8_0AVX2,
+		gemvQ4_0: gemvQ4_0AVX2,
+		gemvQ4_K: gemvQ4_KAVX2,
+		gemvQ6_K: gemvQ6_KAVX2,
 	}},
 }

@@ -1,0 +1,529 @@
+// Command formats generates gemv_formats_amd64.s: the AVX-512 and AVX2 Gemv
+// kernels of the F16, BF16, Q8_0 and Q4_0 weight formats of package lmhead.
+// Run it through go generate in the root.
+//
+// Every kernel computes dst[i] = Σ_j w_i[j]·x[j] where w_i[j] is the weight
+// exactly as quant_decode.go decodes it, in float32, and x stays float32:
+// the weights are decoded in registers and every product is accumulated
+// with one FMA. The decoded weights are exact float32 values (a binary16 or
+// bfloat16 is a float32; d·q has at most 11+8 significant bits, so the
+// product of a block scale and a quant is exact too, from the smallest
+// subnormal half 2⁻²⁴ up to 65504·128 < 2²⁴). So each output is a plain
+// float32 FMA dot product of x with the decoded row, with Dot's error bound,
+// and a block scale that is ±Inf or NaN gives exactly IEEE's d·q (Inf·0 is
+// NaN) without any special path: the scale is never factored out of a block.
+//
+// Kernel contract (dispatch.go): len(dst) ≥ 1; len(x) ≥ 1 and a multiple of
+// the block size (32 for Q8_0 and Q4_0); len(w) == len(dst)·rowBytes; w at
+// any address. Nothing is read outside w, x and dst: the quantized formats
+// read every block with loads that lie inside it, and the F16 and BF16 tails
+// are masked (AVX-512) or copied through a zeroed stack buffer (AVX2, see
+// vec.TailLoadFill for why not VMASKMOVPS).
+package main
+
+import (
+	"flag"
+	"fmt"
+	"math"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/gotypes"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+
+	"github.com/lmhead/lmhead/_gen/vec"
+)
+
+func main() {
+	// amd64 explicitly: the stubs file name does not end in _amd64.
+	ConstraintExpr("amd64,!purego")
+	for _, f := range []*format{f16, bf16, q8_0, q4_0} {
+		for _, v := range vec.Levels() {
+			gemv(f, v)
+		}
+	}
+	Generate()
+	vec.CheckAVX2Registers(flag.Lookup("out").Value.String())
+}
+
+// format describes one weight format to the generator.
+type format struct {
+	name string
+	// blockWeights and blockBytes: 1 and 2 for F16 and BF16, whose "block"
+	// is one weight; 32 and 34 or 18 for Q8_0 and Q4_0.
+	blockWeights, blockBytes int
+	// prefetch512, prefetch2: how far ahead of the loads, in bytes, each
+	// row is prefetched with PREFETCHT0 on each level; 0 for none.
+	prefetch512, prefetch2 int
+}
+
+// The prefetch distances were measured on this project's benchmark machine
+// (see the report in the commit message and README): the f32 gemv found
+// 1024 bytes best on AVX2 and no gain on AVX-512; the format kernels
+// decode more per byte, so the hardware prefetchers fall further behind.
+var (
+	f16  = &format{name: "F16", blockWeights: 1, blockBytes: 2, prefetch512: 1024, prefetch2: 1024}
+	bf16 = &format{name: "BF16", blockWeights: 1, blockBytes: 2, prefetch512: 1024, prefetch2: 1024}
+	q8_0 = &format{name: "Q8_0", blockWeights: 32, blockBytes: 34, prefetch512: 1024, prefetch2: 1024}
+	q4_0 = &format{name: "Q4_0", blockWeights: 32, blockBytes: 18, prefetch512: 512, prefetch2: 512}
+)
+
+// rowsPerPass is how many rows one pass of the kernels computes: every x
+// vector is loaded once and feeds that many rows' FMAs, and the rows are
+// that many independent prefetch streams. The 1-row pass takes the rows
+// left over.
+const rowsPerPass = 4
+
+// chunkBlocks is how many blocks of each row the quantized kernels decode
+// the scales of at once. A block's scale d is a binary16 at the block's
+// start; loading it, broadcasting it and converting it block by block costs
+// three vector uops per block and row (VPBROADCASTW's shuffle and
+// VCVTPH2PS's two), more than a quarter of a Q8_0 block's work. Instead the
+// scales of chunkBlocks blocks are gathered with scalar 16-bit moves into a
+// stack buffer, converted by one VCVTPH2PS per 16 (8 on AVX2), and stored as
+// float32, from where each block's decode takes its d as a broadcast memory
+// operand (VMULPS.BCST on AVX-512, VBROADCASTSS, a pure load, on AVX2).
+// 16 is one zmm of halves.
+const chunkBlocks = 16
+
+// k is the state of one kernel being generated.
+type k struct {
+	f    *format
+	v    *vec.ISA
+	name string
+
+	dst, rows, x, rb, rb3 GPVirtual
+	p, xp, rowEnd         GPVirtual // current position in row 0 and in x; end of row 0
+	r                     GPVirtual // F16/BF16: n mod Lanes, the tail's weights
+
+	acc [rowsPerPass][2]VecVirtual // acc[row][u]: two chains per row
+
+	hbuf, fbuf Mem // quantized: gathered scales (binary16), converted (float32)
+	wbuf       Mem // AVX2 F16/BF16: the zero-padded bounce buffer of a weight tail
+	consts     map[string]VecVirtual
+}
+
+func (g *k) label(s string) string { return fmt.Sprintf("%s_%s_%s", g.name, s, g.v.Name) }
+
+// row returns the address disp bytes past base in row i of the pass: row i
+// starts i·rb bytes after row 0, so one pointer walks all rows, with rb and
+// 3·rb as the index.
+func (g *k) row(base Register, i, disp int) Mem {
+	switch i {
+	case 0:
+		return Mem{Base: base, Disp: disp}
+	case 1:
+		return Mem{Base: base, Index: g.rb, Scale: 1, Disp: disp}
+	case 2:
+		return Mem{Base: base, Index: g.rb, Scale: 2, Disp: disp}
+	}
+	return Mem{Base: base, Index: g.rb3, Scale: 1, Disp: disp}
+}
+
+func (g *k) prefetch() int {
+	if g.v.Wide() {
+		return g.f.prefetch512
+	}
+	return g.f.prefetch2
+}
+
+// gemv emits gemv<F><ISA>(dst []float32, w []byte, x []float32).
+func gemv(f *format, v *vec.ISA) {
+	name := "gemv" + f.name + v.Name
+	TEXT(name, NOSPLIT, "func(dst []float32, w []byte, x []float32)")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s computes dst[i] = Σ_j w_i[j]·x[j] over the %s rows of w, "+
+		"each decoded exactly in registers. It requires len(dst) ≥ 1, len(x) ≥ 1 a "+
+		"multiple of %d and len(w) == len(dst)·%d·len(x)/%d.", name, f.name, f.blockWeights, f.blockBytes, f.blockWeights))
+	g := &k{f: f, v: v, name: name, consts: map[string]VecVirtual{}}
+	g.dst = load(Param("dst").Base())
+	g.rows = load(Param("dst").Len())
+	g.p = load(Param("w").Base())
+	g.x = load(Param("x").Base())
+	n := load(Param("x").Len())
+
+	Comment("rb = the bytes of one row = n/blockWeights·blockBytes; rb3 = 3·rb")
+	g.rb = GP64()
+	if f.blockWeights == 1 {
+		LEAQ(Mem{Base: n, Index: n, Scale: 1}, g.rb) // 2n
+	} else {
+		MOVQ(n, g.rb)
+		SHRQ(U8(5), g.rb) // blocks
+		IMUL3Q(U32(f.blockBytes), g.rb, g.rb)
+	}
+	g.rb3 = GP64()
+	LEAQ(Mem{Base: g.rb, Index: g.rb, Scale: 2}, g.rb3)
+
+	if f.blockWeights == 1 {
+		Commentf("r = n mod %d, the weights of the masked tail", v.Lanes)
+		g.r = GP64()
+		MOVQ(n, g.r)
+		ANDQ(U32(v.Lanes-1), g.r)
+		JZ(LabelRef(g.label("nomask")))
+		v.Tail(g.r)
+		if !v.Wide() {
+			// The weight tail's bounce buffer: its lanes past r stay zero
+			// for the whole call, so that the padding lanes multiply x's
+			// zero padding as 0·0 (a stale NaN or Inf would give NaN).
+			g.wbuf = AllocLocal(16)
+			z := XMM()
+			VXORPS(z, z, z)
+			VMOVUPS(z, g.wbuf)
+		}
+		Label(g.label("nomask"))
+	} else {
+		g.hbuf = AllocLocal(2 * chunkBlocks * rowsPerPass)
+		g.fbuf = AllocLocal(4 * chunkBlocks * rowsPerPass)
+	}
+	g.loadConsts()
+
+	g.xp, g.rowEnd = GP64(), GP64()
+	for i := range g.acc {
+		g.acc[i] = [2]VecVirtual{v.Vec(), v.Vec()}
+	}
+	g.pass(rowsPerPass)
+	g.pass(1)
+	Label(g.label("done"))
+	VZEROUPPER()
+	RET()
+}
+
+// load loads an argument into a fresh general register.
+func load(c Component) GPVirtual {
+	r := GP64()
+	Load(c, r)
+	return r
+}
+
+// Constants. q4Table is the Q4_0 code table: lane k holds k−8, the value of
+// the 4-bit code k (ggml stores q+8 in each nibble). The AVX-512 kernel
+// scales it by the block's d and looks the nibbles up in it with VPERMD,
+// whose index is the low 4 bits of each dword. nib and eight are the AVX2
+// kernel's nibble mask and code offset.
+var constData = map[string]func(i int) uint32{
+	"q4Table": func(i int) uint32 { return math.Float32bits(float32(i - 8)) },
+	"nib":     func(int) uint32 { return 0xf },
+	"eight":   func(int) uint32 { return 8 },
+}
+
+var globals = map[string]Mem{}
+
+// global returns the 64-byte constant name, declared once per file.
+func global(name string) Mem {
+	if m, ok := globals[name]; ok {
+		return m
+	}
+	m := GLOBL(name, RODATA|NOPTR)
+	for i := 0; i < 16; i++ {
+		DATA(4*i, U32(constData[name](i)))
+	}
+	globals[name] = m
+	return m
+}
+
+// loadConsts loads the constants the format's decode holds in registers.
+func (g *k) loadConsts() {
+	var names []string
+	switch {
+	case g.f == q4_0 && g.v.Wide():
+		names = []string{"q4Table"}
+	case g.f == q4_0:
+		names = []string{"nib", "eight"}
+	}
+	for _, s := range names {
+		r := g.v.Vec()
+		VMOVUPS(global(s), r)
+		g.consts[s] = r
+	}
+}
+
+// pass emits the loop over groups of nr rows (rowsPerPass or 1): while
+// rows ≥ nr, the nr dot products, stored to dst[0:nr].
+func (g *k) pass(nr int) {
+	l := func(s string) string { return g.label(fmt.Sprintf("%s%d", s, nr)) }
+	next := g.label("done")
+	if nr > 1 {
+		next = g.label("rows1")
+	}
+	Commentf("groups of %d row(s)", nr)
+	Label(l("rows"))
+	CMPQ(g.rows, U8(nr))
+	JB(LabelRef(next))
+	for i := 0; i < nr; i++ {
+		VXORPS(g.acc[i][0], g.acc[i][0], g.acc[i][0])
+		VXORPS(g.acc[i][1], g.acc[i][1], g.acc[i][1])
+	}
+	MOVQ(g.x, g.xp)
+	LEAQ(Mem{Base: g.p, Index: g.rb, Scale: 1}, g.rowEnd)
+	if g.f.blockWeights == 1 {
+		g.halves(nr, l)
+	} else {
+		g.blocks(nr, l)
+	}
+
+	Commentf("dst[0:%d] = the row sums; p = the next group's row 0", nr)
+	Label(l("reduce"))
+	for i := 0; i < nr; i++ {
+		VADDPS(g.acc[i][1], g.acc[i][0], g.acc[i][0])
+	}
+	if nr == 4 {
+		VMOVUPS(g.v.HSum4([4]VecVirtual{g.acc[0][0], g.acc[1][0], g.acc[2][0], g.acc[3][0]}), Mem{Base: g.dst})
+		// p is at the end of row 0; rows 1-3 follow.
+		LEAQ(Mem{Base: g.rowEnd, Index: g.rb3, Scale: 1}, g.p)
+	} else {
+		VMOVSS(g.v.HSum(g.acc[0][0]), Mem{Base: g.dst})
+		MOVQ(g.rowEnd, g.p)
+	}
+	ADDQ(U8(4*nr), g.dst)
+	SUBQ(U8(nr), g.rows)
+	JMP(LabelRef(l("rows")))
+}
+
+// halves emits the F16 or BF16 row loop: L = Lanes weights (2L bytes) per
+// vector, two vectors per trip, then one, then the masked tail of r.
+func (g *k) halves(nr int, l func(string) string) {
+	v := g.v
+	L := v.Lanes
+	pairEnd := GP64()
+	Commentf("pairEnd = row 0's start + rb rounded down to whole pairs of %d-weight vectors", L)
+	MOVQ(g.rb, pairEnd)
+	ANDQ(I32(-4*L), pairEnd)
+	ADDQ(g.p, pairEnd)
+	CMPQ(g.p, pairEnd)
+	JAE(LabelRef(l("single")))
+
+	Comment("acc[i][u] += decode(w[row i][j+u·L : j+(u+1)·L]) · x[j+u·L : …], u = 0, 1")
+	Label(l("pair"))
+	var xv [2]VecVirtual
+	for u := range xv {
+		xv[u] = v.Vec()
+		VMOVUPS(Mem{Base: g.xp, Disp: u * 4 * L}, xv[u])
+	}
+	for i := 0; i < nr; i++ {
+		if d := g.prefetch(); d > 0 {
+			PREFETCHT0(g.row(g.p, i, d))
+		}
+		for u := 0; u < 2; u++ {
+			w := g.decodeHalves(g.row(g.p, i, u*2*L))
+			VFMADD231PS(xv[u], w, g.acc[i][u])
+		}
+	}
+	ADDQ(U32(4*L), g.p)
+	ADDQ(U32(8*L), g.xp)
+	CMPQ(g.p, pairEnd)
+	JB(LabelRef(l("pair")))
+
+	Comment("one whole vector left when the row holds an odd number of them")
+	Label(l("single"))
+	left := GP64()
+	MOVQ(g.rowEnd, left)
+	SUBQ(g.p, left)
+	CMPQ(left, U32(2*L))
+	JB(LabelRef(l("tail")))
+	VMOVUPS(Mem{Base: g.xp}, xv[0])
+	for i := 0; i < nr; i++ {
+		w := g.decodeHalves(g.row(g.p, i, 0))
+		VFMADD231PS(xv[0], w, g.acc[i][0])
+	}
+	ADDQ(U32(2*L), g.p)
+	ADDQ(U32(4*L), g.xp)
+
+	Comment("the last r = n mod L weights: x's other lanes are zero, and so are the weights'")
+	Label(l("tail"))
+	TESTQ(g.r, g.r)
+	JZ(LabelRef(l("reduce")))
+	v.TailLoad(Mem{Base: g.xp}, xv[0])
+	for i := 0; i < nr; i++ {
+		var w VecVirtual
+		if v.Wide() {
+			// A masked load: the masked-off halves are neither read nor
+			// able to fault, and their lanes are zeroed.
+			w = g.decodeHalvesMasked(g.row(g.p, i, 0))
+		} else {
+			// Copy the r halves into the zero-padded buffer and decode
+			// them from there.
+			a, j, t := GP64(), GP64(), GP32()
+			LEAQ(g.row(g.p, i, 0), a)
+			XORQ(j, j)
+			lp := l(fmt.Sprintf("copy%d", i))
+			Label(lp)
+			MOVWLZX(Mem{Base: a, Index: j, Scale: 2}, t)
+			MOVW(t.As16(), g.wbuf.Idx(j, 2))
+			INCQ(j)
+			CMPQ(j, g.r)
+			JB(LabelRef(lp))
+			w = g.decodeHalves(g.wbuf)
+		}
+		VFMADD231PS(xv[0], w, g.acc[i][1])
+	}
+}
+
+// decodeHalves returns the L weights at m (2L bytes) as float32.
+//
+//	F16:  VCVTPH2PS, exact for every half (subnormals, ±Inf, NaN).
+//	BF16: the half zero-extended to a dword and shifted left 16: the bits
+//	      of the float32 whose top half the bfloat16 is.
+func (g *k) decodeHalves(m Mem) VecVirtual {
+	w := g.v.Vec()
+	if g.f == f16 {
+		VCVTPH2PS(m, w)
+	} else {
+		VPMOVZXWD(m, w)
+		VPSLLD(U8(16), w, w)
+	}
+	return w
+}
+
+// decodeHalvesMasked is decodeHalves for the first r weights at m, the
+// AVX-512 tail; the other lanes are zero.
+func (g *k) decodeHalvesMasked(m Mem) VecVirtual {
+	w, km := g.v.Vec(), g.v.TailMask()
+	if g.f == f16 {
+		VCVTPH2PS_Z(m, km, w)
+	} else {
+		VPMOVZXWD_Z(m, km, w)
+		VPSLLD(U8(16), w, w)
+	}
+	return w
+}
+
+// blocks emits the Q8_0 or Q4_0 row loop: chunks of up to chunkBlocks
+// blocks, each chunk first converting its scales (see chunkBlocks), then
+// decoding and accumulating its blocks one at a time.
+func (g *k) blocks(nr int, l func(string) string) {
+	v, bb := g.v, g.f.blockBytes
+	pend, q, bi := GP64(), GP64(), GP64()
+
+	Label(l("chunk"))
+	Commentf("pend = min(p + %d blocks, end of row 0)", chunkBlocks)
+	LEAQ(Mem{Base: g.p, Disp: chunkBlocks * bb}, pend)
+	CMPQ(pend, g.rowEnd)
+	CMOVQHI(g.rowEnd, pend)
+
+	Comment("hbuf[i][b] = the binary16 scale d of block b of the chunk in row i")
+	MOVQ(g.p, q)
+	XORQ(bi, bi)
+	Label(l("gather"))
+	for i := 0; i < nr; i++ {
+		t := GP32()
+		MOVWLZX(g.row(q, i, 0), t)
+		MOVW(t.As16(), g.hbuf.Offset(2*chunkBlocks*i).Idx(bi, 2))
+	}
+	ADDQ(U32(bb), q)
+	INCQ(bi)
+	CMPQ(q, pend)
+	JB(LabelRef(l("gather")))
+
+	Comment("fbuf[i][b] = float32(hbuf[i][b]), exactly (lanes past the chunk's blocks are never read)")
+	for i := 0; i < nr; i++ {
+		for h := 0; h < chunkBlocks/v.Lanes; h++ {
+			t := v.Vec()
+			VCVTPH2PS(g.hbuf.Offset(2*chunkBlocks*i+2*v.Lanes*h), t)
+			VMOVUPS(t, g.fbuf.Offset(4*chunkBlocks*i+4*v.Lanes*h))
+		}
+	}
+	XORQ(bi, bi)
+
+	Comment("each block of the chunk: acc[i] += decode(block of row i) · x[32 weights]")
+	Label(l("block"))
+	var xv [2]VecVirtual
+	if v.Wide() {
+		// Two zmm of x per block, loaded once for the nr rows. AVX2 has no
+		// registers to spare for its four ymm: its FMAs take x from memory.
+		for u := range xv {
+			xv[u] = v.Vec()
+			VMOVUPS(Mem{Base: g.xp, Disp: 64 * u}, xv[u])
+		}
+	}
+	for i := 0; i < nr; i++ {
+		if d := g.prefetch(); d > 0 {
+			PREFETCHT0(g.row(g.p, i, d))
+		}
+		d := g.fbuf.Offset(4 * chunkBlocks * i).Idx(bi, 4)
+		if g.f == q8_0 {
+			g.q8Block(i, d, xv)
+		} else {
+			g.q4Block(i, d, xv)
+		}
+	}
+	ADDQ(U32(bb), g.p)
+	ADDQ(U32(128), g.xp)
+	INCQ(bi)
+	CMPQ(g.p, pend)
+	JB(LabelRef(l("block")))
+	CMPQ(g.p, g.rowEnd)
+	JB(LabelRef(l("chunk")))
+}
+
+// q8Block accumulates one Q8_0 block of row i (at p), whose scale, as a
+// float32, is at d: weight j = d·qs[j], exact; acc += weight·x.
+//
+// AVX-512, per 16 weights: VPMOVSXBD sign-extends 16 int8 to dwords,
+// VCVTDQ2PS converts them (exact), VMULPS.BCST multiplies by d (exact),
+// and an FMA adds the products with x. AVX2 does the same 8 weights at a
+// time with d broadcast once per block.
+func (g *k) q8Block(i int, d Mem, xv [2]VecVirtual) {
+	v := g.v
+	if v.Wide() {
+		for u := 0; u < 2; u++ {
+			w := v.Vec()
+			VPMOVSXBD(g.row(g.p, i, 2+16*u), w)
+			VCVTDQ2PS(w, w)
+			VMULPS_BCST(d, w, w)
+			VFMADD231PS(xv[u], w, g.acc[i][u])
+		}
+		return
+	}
+	dv := YMM()
+	VBROADCASTSS(d, dv)
+	for u := 0; u < 4; u++ {
+		w := YMM()
+		VPMOVSXBD(g.row(g.p, i, 2+8*u), w)
+		VCVTDQ2PS(w, w)
+		VMULPS(dv, w, w)
+		VFMADD231PS(Mem{Base: g.xp, Disp: 32 * u}, w, g.acc[i][u%2])
+	}
+}
+
+// q4Block accumulates one Q4_0 block of row i (at p), whose scale, as a
+// float32, is at d: byte j of qs holds the codes of weights j (low nibble)
+// and j+16 (high nibble), weight = d·(code−8), exact.
+//
+// AVX-512: the block's table t[k] = d·(k−8) for the 16 codes (one
+// VMULPS.BCST of q4Table, exact); VPMOVZXBD puts byte j in dword j, whose
+// low 4 bits are weight j's code, so VPERMD(t, bytes) is weights 0-15;
+// shifted right 4, the dword is weight j+16's code, and a second VPERMD
+// gives weights 16-31. 7 vector uops for 32 weights.
+//
+// AVX2 (8 lanes; VPERMPS would index only 8 codes): for each half h of qs,
+// VPMOVZXBD the 8 bytes; AND 0xF and shift right 4 give the two codes as
+// dwords; subtract 8, convert (exact), multiply by d (exact), FMA.
+func (g *k) q4Block(i int, d Mem, xv [2]VecVirtual) {
+	v := g.v
+	if v.Wide() {
+		t, q, w0, w1 := v.Vec(), v.Vec(), v.Vec(), v.Vec()
+		VMULPS_BCST(d, g.consts["q4Table"], t)
+		VPMOVZXBD(g.row(g.p, i, 2), q)
+		VPERMD(t, q, w0)
+		VFMADD231PS(xv[0], w0, g.acc[i][0])
+		VPSRLD(U8(4), q, q)
+		VPERMD(t, q, w1)
+		VFMADD231PS(xv[1], w1, g.acc[i][1])
+		return
+	}
+	dv := YMM()
+	VBROADCASTSS(d, dv)
+	for h := 0; h < 2; h++ {
+		q, hi := YMM(), YMM()
+		VPMOVZXBD(g.row(g.p, i, 2+8*h), q)
+		VPSRLD(U8(4), q, hi)
+		VPAND(g.consts["nib"], q, q)
+		for u, c := range []VecVirtual{q, hi} {
+			VPSUBD(g.consts["eight"], c, c)
+			VCVTDQ2PS(c, c)
+			VMULPS(dv, c, c)
+			// weights 8h.. (low nibbles) and 16+8h.. (high nibbles)
+			VFMADD231PS(Mem{Base: g.xp, Disp: 32*h + 64*u}, c, g.acc[i][u])
+		}
+	}
+}
