@@ -1,0 +1,552 @@
+// Command kquants generates gemv_kquants_amd64.s: the AVX-512 and AVX2 Gemv
+// kernels of the K-quant weight formats Q4_K and Q6_K of package lmhead.
+// Run it through go generate in the root.
+//
+// Every kernel computes dst[i] = Σ_j w_i[j]·x[j] where w_i[j] is the weight
+// exactly as quant_decode.go decodes it, in float32, with x left in float32:
+// the weights are decoded in registers, one super-block (256 weights) at a
+// time, and every product w·x is accumulated with one FMA.
+//
+// Why the decoded weights are exact, so that no scale is factored out of a
+// sum and no block needs a special path:
+//
+//   - Q4_K: w = (d·sc)·q − dmin·m, with d, dmin binary16 (11 significant
+//     bits), sc, m 6-bit and q 4-bit. d1 = d·sc (17 bits) and m1 = dmin·m
+//     (17 bits) are exact float32 products, d1·q (21 bits) is exact, and one
+//     FMA iota·d1 − m1 rounds d1·q − m1 once, as the reference does. The
+//     kernels build, per sub-block, the 16-entry table T[k] = k·d1 − m1 of
+//     every weight the sub-block can hold and look the weights up in it.
+//   - Q6_K: w = (d·sc)·(q−32), d binary16, sc int8, q−32 in [−32, 31]; d·sc
+//     (18 bits) and (d·sc)·(q−32) (24 bits) are exact.
+//
+// So a block whose d (or dmin) is ±Inf or NaN gives exactly the reference's
+// IEEE weights (Inf·0 = NaN where a scale or a quant is 0) and every output
+// is a plain float32 FMA dot product of x with the decoded row, within Dot's
+// error bound. The per-super-block test for non-finite scales that a
+// factored kernel needs is not needed here, and there is no per-call scratch
+// (no Σx), so the kernels are called directly, without a Go wrapper.
+//
+// Kernel contract (dispatch.go): len(dst) ≥ 1; len(x) ≥ 1 a multiple of 256;
+// len(w) == len(dst)·(len(x)/256)·blockBytes; w at any address. Every load
+// of w lies inside the block it belongs to (blocks are 144 and 210 bytes,
+// and the loads are unaligned), every load of x inside x, so nothing is read
+// outside w, x and dst.
+//
+// The rows are streamed one at a time: the matrix is one contiguous run of
+// bytes, which the hardware prefetchers follow best as one sequential
+// stream. There is no x-side decoding to share between rows (x is read as
+// float32, straight from L1, by the FMAs' memory operands), so a multi-row
+// pass would only save the one horizontal sum per row.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"math"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+
+	"github.com/lmhead/lmhead/_gen/vec"
+)
+
+func main() {
+	// amd64 explicitly: the stubs file name does not end in _amd64.
+	ConstraintExpr("amd64,!purego")
+	for _, v := range vec.Levels() {
+		q4k(v)
+	}
+	for _, v := range vec.Levels() {
+		q6k(v)
+	}
+	Generate()
+	vec.CheckAVX2Registers(flag.Lookup("out").Value.String())
+}
+
+// Block layouts (ggml-common.h).
+const (
+	superWeights = 256 // weights per super-block (QK_K)
+
+	// block_q4_K {ggml_half d; ggml_half dmin; uint8_t scales[12]; uint8_t qs[128]}
+	q4kBytes  = 144
+	q4kScales = 4  // offset of scales[12]
+	q4kQs     = 16 // offset of qs[128]
+
+	// block_q6_K {uint8_t ql[128]; uint8_t qh[64]; int8_t scales[16]; ggml_half d}
+	q6kBytes  = 210
+	q6kQh     = 128 // offset of qh[64]
+	q6kScales = 192 // offset of scales[16]
+	q6kD      = 208 // offset of d
+)
+
+// ---------------------------------------------------------------------------
+// Constants
+
+var consts = map[string]Mem{}
+
+// bytesConst emits (once) a 64-byte read-only table of b repeated.
+func bytesConst(name string, b byte) Mem {
+	return table(name, func(i int) uint32 { return uint32(b) * 0x01010101 })
+}
+
+// table emits (once) a read-only table of 16 uint32 with value f(i).
+func table(name string, f func(i int) uint32) Mem {
+	if m, ok := consts[name]; ok {
+		return m
+	}
+	m := GLOBL(name, RODATA|NOPTR)
+	for i := 0; i < 16; i++ {
+		DATA(4*i, U32(f(i)))
+	}
+	consts[name] = m
+	return m
+}
+
+// iota16 is the float32 vector {0, 1, …, 15}: the 16 values of a 4-bit
+// quant, the index k of the Q4_K lookup table T[k] = k·d1 − m1.
+func iota16() Mem {
+	return table("kq_iota", func(i int) uint32 { return math.Float32bits(float32(i)) })
+}
+
+// q4kScaleIdx is the VPERMPS index that spreads the xmm {d, dmin, ·, ·} to
+// {d×4, dmin×4, d×4, dmin×4}, the order of the decoded scale bytes (see
+// q4kScales).
+func q4kScaleIdx() Mem {
+	return table("kq_q4k_dm", func(i int) uint32 { return uint32(i / 4 % 2) })
+}
+
+// quarter is 0.25 in every lane: the Q6_K quants are decoded as 4·(q−32)
+// (see q6kBytes), so the scale they multiply is d·sc/4, exact.
+func quarter() Mem {
+	return table("kq_quarter", func(int) uint32 { return math.Float32bits(0.25) })
+}
+
+// q6kShift is the per-word left-shift count vector of VPSLLVW for the
+// AVX-512 Q6_K decoding (see q6k512): words 0-15 (bytes 0-31) shift by a,
+// words 16-31 (bytes 32-63) by b.
+func q6kShift(a, b int) Mem {
+	return table(fmt.Sprintf("kq_q6k_sh%d%d", a, b), func(i int) uint32 {
+		s := uint32(b)
+		if i < 8 {
+			s = uint32(a)
+		}
+		return s | s<<16
+	})
+}
+
+// ---------------------------------------------------------------------------
+// Shared loop
+
+// kernel is the frame of one kernel: the row and super-block loops around
+// body, which decodes the super-block at p and adds its 256 products with
+// x[xp:xp+256] into acc.
+type kernel struct {
+	v        *vec.ISA
+	name     string
+	blkBytes int
+	p, xp    GPVirtual // the current super-block and its x
+	acc      [4]VecVirtual
+}
+
+// emit writes the function: for each row, acc = 0; for each super-block,
+// body(); dst[row] = the sum of acc's lanes.
+func (k *kernel) emit(setup, body func()) {
+	v := k.v
+	TEXT(k.name, NOSPLIT, "func(dst []float32, w []byte, x []float32)")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s computes dst[i] = Σ_j w_i[j]·x[j] for the rows w_i of w, each len(x)/256 blocks. "+
+		"It requires len(dst) ≥ 1, len(x) a positive multiple of 256 and len(w) == len(dst)·len(x)/256·%d.", k.name, k.blkBytes))
+	dst := Load(Param("dst").Base(), GP64())
+	rows := Load(Param("dst").Len(), GP64())
+	k.p = GP64()
+	Load(Param("w").Base(), k.p)
+	x := Load(Param("x").Base(), GP64())
+	nb := Load(Param("x").Len(), GP64())
+	SHRQ(U8(8), nb) // super-blocks per row
+	for i := range k.acc {
+		k.acc[i] = v.Vec()
+	}
+	setup()
+	k.xp = GP64()
+	cnt := GP64()
+	l := func(s string) string { return s + "_" + k.name }
+
+	Label(l("row"))
+	for i := range k.acc {
+		VXORPS(k.acc[i], k.acc[i], k.acc[i])
+	}
+	MOVQ(x, k.xp)
+	MOVQ(nb, cnt)
+
+	Label(l("block"))
+	body()
+	ADDQ(U32(k.blkBytes), k.p)
+	ADDQ(U32(4*superWeights), k.xp)
+	DECQ(cnt)
+	JNZ(LabelRef(l("block")))
+
+	Comment("dst[row] = the sum of the accumulators' lanes")
+	VADDPS(k.acc[1], k.acc[0], k.acc[0])
+	VADDPS(k.acc[3], k.acc[2], k.acc[2])
+	VADDPS(k.acc[2], k.acc[0], k.acc[0])
+	VMOVSS(v.HSum(k.acc[0]), Mem{Base: dst})
+	ADDQ(U8(4), dst)
+	DECQ(rows)
+	JNZ(LabelRef(l("row")))
+	VZEROUPPER()
+	RET()
+}
+
+// xm is the x vector at float offset i of the current super-block.
+func (k *kernel) xm(i int) Mem { return Mem{Base: k.xp, Disp: 4 * i} }
+
+// bm is the byte at offset off of the current block.
+func (k *kernel) bm(off int) Mem { return Mem{Base: k.p, Disp: off} }
+
+// ---------------------------------------------------------------------------
+// Q4_K
+
+// q4kScales decodes the 12 scale bytes of the Q4_K block at k.p into
+// float32 d1 = d·sc and m1 = dmin·m of the 8 sub-blocks and stores them to
+// the 64-byte stack slot out, in the order
+//
+//	{d1_0..d1_3, m1_0..m1_3, d1_4..d1_7, m1_4..m1_7}
+//
+// (q4kD1 and q4kM1 give the offsets). The unpacking is get_scale_min_k4's,
+// done as ggml's AVX2 kernel does with 32-bit words, here with two 64-bit
+// ones: with u0, u1, u2 the little-endian words of scales[0:4], [4:8],
+// [8:12], sub-blocks 0-3 have sc = u0 & 0x3f…, m = u1 & 0x3f… (the low 6
+// bits of bytes j and j+4), and sub-blocks 4-7 have
+//
+//	sc = (u2 & 0x0f…) | ((u0 >> 6) & 0x03…) << 4 = (u2 & 0x0f…) | ((u0 >> 2) & 0x30…)
+//	m  = ((u2 >> 4) & 0x0f…) | ((u1 >> 2) & 0x30…)
+//
+// (a right shift of a whole word by 2 moves bits 6-7 of each byte to bits
+// 4-5 of the same byte; what it moves in from the next byte is masked off).
+// As 64-bit words, A = u0 | u1<<32 gives {sc0-3, m0-3} = A & 0x3f…, and
+// C = u2 | u2<<28 has u2 in its low and u2>>4 in its high half (bits the
+// shift moves into the low half land in the top nibbles of byte 3, which
+// the 0x0f mask clears), so {sc4-7, m4-7} = (C & 0x0f…) | ((A >> 2) & 0x30…).
+// The 16 bytes go through the stack to VPMOVZXBD, which widens them to
+// int32 lanes; those become float32 and are multiplied by
+// {d×4, dmin×4, d×4, dmin×4}.
+func (k *kernel) q4kScales(bytes, out Mem, m3f, m0f, m30 GPVirtual) {
+	v := k.v
+	Comment("d1, m1 of the 8 sub-blocks: unpack the 6-bit scales and mins (get_scale_min_k4)")
+	a, c, t := GP64(), GP64(), GP64()
+	MOVQ(k.bm(q4kScales), a)
+	MOVL(k.bm(q4kScales+8), c.As32())
+	MOVQ(c, t)
+	SHLQ(U8(28), t)
+	ORQ(t, c)
+	ANDQ(m0f, c)
+	MOVQ(a, t)
+	SHRQ(U8(2), t)
+	ANDQ(m30, t)
+	ORQ(t, c)
+	ANDQ(m3f, a)
+	MOVQ(a, bytes)
+	MOVQ(c, bytes.Offset(8))
+
+	Comment("{d, dmin} to float32, spread to {d×4, dmin×4, d×4, dmin×4}; times the scales")
+	dm, idx := v.Vec(), v.Vec()
+	VCVTPH2PS(k.bm(0), dm.AsX()) // reads d, dmin, scales[0:4]: inside the block
+	VMOVUPS(q4kScaleIdx(), idx)  // (the AVX2 level reads the first 8 lanes)
+	VPERMPS(dm, idx, dm)
+	if v.Wide() {
+		f := ZMM()
+		VPMOVZXBD(bytes, f)
+		VCVTDQ2PS(f, f)
+		VMULPS(dm, f, f)
+		VMOVUPS(f, out)
+		return
+	}
+	for h := 0; h < 2; h++ {
+		f := YMM()
+		VPMOVZXBD(bytes.Offset(8*h), f)
+		VCVTDQ2PS(f, f)
+		VMULPS(dm, f, f)
+		VMOVUPS(f, out.Offset(32*h))
+	}
+}
+
+// q4kD1 and q4kM1 are the byte offsets of d1 and m1 of sub-block j in the
+// slot that q4kScales fills.
+func q4kD1(j int) int { return 4*(j%4) + 32*(j/4) }
+func q4kM1(j int) int { return q4kD1(j) + 16 }
+
+// q4k emits gemvQ4_K<ISA>.
+//
+// Sub-blocks 2i and 2i+1 (i = 0..3) share qs[32i:32i+32]: weight 64i+l is
+// the low nibble of qs[32i+l] and weight 64i+32+l its high nibble.
+//
+// AVX-512, per sub-block j: T_j = iota·d1_j − m1_j (one FMA with a
+// broadcast operand, from the scale slot), the 16 weights the sub-block can
+// hold, exactly rounded. VPMOVZXBD widens 16 qs bytes b to int32 lanes;
+// VPERMPS(T, b) picks T[b & 15] (it reads only the low 4 bits of each
+// index), the low-nibble weights with no masking, and VPERMPS(T', b >> 4)
+// the high-nibble ones. Per 32 bytes (64 weights): 2 VPMOVZXBD, 2 VPSRLD,
+// 2 FMAs for the tables, 4 VPERMPS and 4 FMAs with x: 14 vector uops.
+//
+// AVX2: VPERMPS has only 8 lanes (3 index bits), so the quants are
+// converted: q = VCVTDQ2PS(b & 15) or (b >> 4), and w = q·d1 − m1 with one
+// FMA (VFMSUB213PS) from the broadcast d1_j and m1_j, again rounded once.
+// Per 8 bytes (16 weights): VPMOVZXBD, VPAND, VPSRLD, 2 VCVTDQ2PS, 2
+// VFMSUB213PS, 2 FMAs with x: 9 vector uops.
+func q4k(v *vec.ISA) {
+	k := &kernel{v: v, name: "gemvQ4_K" + v.Name, blkBytes: q4kBytes}
+	var m3f, m0f, m30 GPVirtual
+	var bytes, sc Mem
+	var iota, low VecVirtual
+	setup := func() {
+		m3f, m0f, m30 = GP64(), GP64(), GP64()
+		MOVQ(U64(0x3f3f3f3f3f3f3f3f), m3f)
+		MOVQ(U64(0x0f0f0f0f0f0f0f0f), m0f)
+		MOVQ(U64(0x3030303030303030), m30)
+		bytes = AllocLocal(16)
+		sc = AllocLocal(64)
+		if v.Wide() {
+			iota = ZMM()
+			VMOVUPS(iota16(), iota)
+		} else {
+			// 15 in each int32 lane: the low-nibble mask.
+			low = YMM()
+			VMOVDQU(table("kq_15", func(int) uint32 { return 15 }), low)
+		}
+	}
+	body := func() {
+		k.q4kScales(bytes, sc, m3f, m0f, m30)
+		if v.Wide() {
+			k.q4k512(sc, iota)
+		} else {
+			k.q4k2(sc, low)
+		}
+	}
+	k.emit(setup, body)
+}
+
+func (k *kernel) q4k512(sc Mem, iota VecVirtual) {
+	for i := 0; i < 4; i++ {
+		Commentf("weights %d-%d: low nibbles of qs[%d:%d] (sub-block %d), then high nibbles (sub-block %d)",
+			64*i, 64*i+63, 32*i, 32*i+32, 2*i, 2*i+1)
+		var b [2]VecVirtual
+		for h := range b {
+			b[h] = ZMM()
+			VPMOVZXBD(k.bm(q4kQs+32*i+16*h), b[h])
+		}
+		for s := 0; s < 2; s++ { // s = 0: low nibbles, sub-block 2i; 1: high, 2i+1
+			j := 2*i + s
+			// T_j[k] = k·d1_j − m1_j
+			t := ZMM()
+			VBROADCASTSS(sc.Offset(q4kM1(j)), t)
+			VFMSUB231PS_BCST(sc.Offset(q4kD1(j)), iota, t)
+			for h := range b {
+				idx := b[h]
+				if s == 1 {
+					idx = ZMM()
+					VPSRLD(U8(4), b[h], idx)
+				}
+				w := ZMM()
+				VPERMPS(t, idx, w)
+				VFMADD231PS(k.xm(64*i+32*s+16*h), w, k.acc[2*s+h])
+			}
+		}
+	}
+}
+
+func (k *kernel) q4k2(sc Mem, low VecVirtual) {
+	for i := 0; i < 4; i++ {
+		Commentf("weights %d-%d: low nibbles of qs[%d:%d] (sub-block %d), high nibbles (sub-block %d)",
+			64*i, 64*i+63, 32*i, 32*i+32, 2*i, 2*i+1)
+		var d1, m1 [2]VecVirtual
+		for s := 0; s < 2; s++ {
+			d1[s], m1[s] = YMM(), YMM()
+			VBROADCASTSS(sc.Offset(q4kD1(2*i+s)), d1[s])
+			VBROADCASTSS(sc.Offset(q4kM1(2*i+s)), m1[s])
+		}
+		for c := 0; c < 4; c++ { // qs[32i+8c : 32i+8c+8]
+			b := YMM()
+			VPMOVZXBD(k.bm(q4kQs+32*i+8*c), b)
+			q := [2]VecVirtual{YMM(), YMM()}
+			VPAND(low, b, q[0])
+			VPSRLD(U8(4), b, q[1])
+			for s := 0; s < 2; s++ {
+				// w = q·d1 − m1, then acc += w·x
+				VCVTDQ2PS(q[s], q[s])
+				VFMSUB213PS(m1[s], d1[s], q[s])
+				VFMADD231PS(k.xm(64*i+32*s+8*c), q[s], k.acc[2*s+c%2])
+			}
+		}
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Q6_K
+
+// q6k emits gemvQ6_K<ISA>.
+//
+// Half h (weights 128h..128h+127) uses ql[64h:64h+64], qh[32h:32h+32] and
+// scales[8h:8h+8]. Its low nibbles of ql[0:64], in order, are the low 4 bits
+// of weights 0-63 of the half, its high nibbles those of weights 64-127; the
+// top 2 bits of weight 32s+l (l < 32) are bits 2s, 2s+1 of qh[l].
+//
+// The 6-bit q is assembled in bytes as Q = (q−32)·4 in two's complement:
+// bits 2-5 hold the low nibble and bits 6-7 the top two bits of q with the
+// upper one flipped. Flipping bit 5 of a 6-bit q is q−32 mod 64, and moving
+// it to the top of a byte makes the byte's sign that of q−32, so the signed
+// byte is exactly 4·(q−32). The flip is done once per half as qh ^ 0xaa
+// (the upper bit of each 2-bit field). VPMOVSXBD widens the bytes to int32,
+// VCVTDQ2PS makes them float32 (exact), and w = that · (d·sc/4) is
+// d·sc·(q−32) exactly; the /4 is folded into the scale vector (exact: d/4
+// of the smallest subnormal half, 2⁻²⁶, is a normal float32).
+//
+// The bytes of Q go through a stack slot, so that VPMOVSXBD can take its 16
+// (or 8) bytes from memory: from a register, every 16 bytes past the first
+// would cost an extract on the shuffle port.
+//
+// Per 16 weights, both levels: VPMOVSXBD, VCVTDQ2PS, the scale multiply
+// (broadcast from the scale slot) and the FMA with x. The byte assembly
+// costs 9 vector uops per 128 weights on AVX-512 and 20 on AVX2.
+func q6k(v *vec.ISA) {
+	k := &kernel{v: v, name: "gemvQ6_K" + v.Name, blkBytes: q6kBytes}
+	var sc, qb Mem
+	var c3c, cc0, caa VecVirtual
+	setup := func() {
+		sc = AllocLocal(64)
+		qb = AllocLocal(128)
+		if v.Wide() {
+			c3c, cc0, caa = ZMM(), ZMM(), ZMM()
+			VMOVDQU64(bytesConst("kq_3c", 0x3c), c3c)
+			VMOVDQU64(bytesConst("kq_c0", 0xc0), cc0)
+			VMOVDQU64(bytesConst("kq_aa", 0xaa), caa)
+		}
+	}
+	body := func() {
+		k.q6kScales(sc)
+		for h := 0; h < 2; h++ {
+			if v.Wide() {
+				k.q6kBytes512(h, qb, c3c, cc0, caa)
+			} else {
+				k.q6kBytes2(h, qb)
+			}
+			Commentf("acc += (4·(q−32))·(d·sc/4)·x for weights %d-%d", 128*h, 128*h+127)
+			var s VecVirtual // AVX2: d·sc/4 of the sub-block, broadcast
+			for g := 0; g < 128/v.Lanes; g++ {
+				sub := 8*h + g*v.Lanes/16 // scales[sub] applies to these lanes
+				if !v.Wide() && g%2 == 0 {
+					s = YMM()
+					VBROADCASTSS(sc.Offset(4*sub), s)
+				}
+				q := v.Vec()
+				if v.Wide() {
+					VPMOVSXBD(qb.Offset(16*g), q)
+					VCVTDQ2PS(q, q)
+					VMULPS_BCST(sc.Offset(4*sub), q, q)
+				} else {
+					VPMOVSXBD(qb.Offset(8*g), q)
+					VCVTDQ2PS(q, q)
+					VMULPS(s, q, q)
+				}
+				VFMADD231PS(k.xm(128*h+v.Lanes*g), q, k.acc[g%4])
+			}
+		}
+	}
+	k.emit(setup, body)
+}
+
+// q6kScales stores the 16 float32 scales d·sc_j/4 of the Q6_K block at k.p
+// to the stack slot out.
+func (k *kernel) q6kScales(out Mem) {
+	Comment("d·sc/4 of the 16 sub-blocks: int8 scales → float32, times d/4")
+	if k.v.Wide() {
+		d, s := ZMM(), ZMM()
+		VPBROADCASTW(k.bm(q6kD), d.AsY()) // reads exactly the 2 bytes of d
+		VCVTPH2PS(d.AsY(), d)
+		VMULPS_BCST(quarter(), d, d)
+		VPMOVSXBD(k.bm(q6kScales), s)
+		VCVTDQ2PS(s, s)
+		VMULPS(d, s, s)
+		VMOVUPS(s, out)
+		return
+	}
+	d := YMM()
+	VPBROADCASTW(k.bm(q6kD), d.AsX())
+	VCVTPH2PS(d.AsX(), d)
+	VMULPS(quarter(), d, d)
+	for h := 0; h < 2; h++ {
+		s := YMM()
+		VPMOVSXBD(k.bm(q6kScales+8*h), s)
+		VCVTDQ2PS(s, s)
+		VMULPS(d, s, s)
+		VMOVUPS(s, out.Offset(32*h))
+	}
+}
+
+// q6kBytes512 assembles the 128 bytes Q = 4·(q−32) of half h into qb.
+//
+// ql is the 64 bytes ql[64h:64h+64]; qh' the 32 bytes qh[32h:32h+32] ^ 0xaa
+// in both 256-bit halves. Bytes 0-63 of Q (weights 0-63 of the half) are
+//
+//	(ql << 2) & 0x3c | (qh' << {6, 4}) & 0xc0
+//
+// with the shift of qh' 6 for bytes 0-31 (bits 0-1 of qh) and 4 for bytes
+// 32-63 (bits 2-3); bytes 64-127 are (ql >> 2) & 0x3c | (qh' << {2, 0}) &
+// 0xc0. The shifts are 16-bit (there are no byte shifts): the bits a shift
+// moves from one byte into its neighbour land outside the mask.
+// VPTERNLOGD 0xf8 is A | (B & C).
+func (k *kernel) q6kBytes512(h int, qb Mem, c3c, cc0, caa VecVirtual) {
+	Commentf("Q = 4·(q−32) as bytes, weights %d-%d", 128*h, 128*h+127)
+	ql, qh := ZMM(), ZMM()
+	VMOVDQU64(k.bm(64*h), ql)
+	VBROADCASTI64X4(k.bm(q6kQh+32*h), qh)
+	VPXORD(caa, qh, qh)
+	for s := 0; s < 2; s++ {
+		l, hb := ZMM(), ZMM()
+		if s == 0 {
+			VPSLLW(U8(2), ql, l)
+			VPSLLVW(q6kShift(6, 4), qh, hb)
+		} else {
+			VPSRLW(U8(2), ql, l)
+			VPSLLVW(q6kShift(2, 0), qh, hb)
+		}
+		VPANDD(c3c, l, l)
+		VPTERNLOGD(U8(0xf8), cc0, hb, l)
+		VMOVDQU64(l, qb.Offset(64*s))
+	}
+}
+
+// q6kBytes2 is q6kBytes512 on AVX2, 32 bytes at a time: group g = 2s+c
+// (weights 32g..32g+31 of the half) is
+//
+//	(ql_c & 0x0f) << 2  or  (ql_c & 0xf0) >> 2   (s = 0, 1)
+//	| (qh' & (3 << 2g)) << (6 − 2g)
+//
+// with ql_c = ql[32c:32c+32]; masking before the shift keeps every bit in
+// its byte, so the OR needs no further mask.
+func (k *kernel) q6kBytes2(h int, qb Mem) {
+	Commentf("Q = 4·(q−32) as bytes, weights %d-%d", 128*h, 128*h+127)
+	qh := YMM()
+	VMOVDQU(k.bm(q6kQh+32*h), qh)
+	VPXOR(bytesConst("kq_aa", 0xaa), qh, qh)
+	for s := 0; s < 2; s++ {
+		for c := 0; c < 2; c++ {
+			g := 2*s + c
+			l, hb := YMM(), YMM()
+			VMOVDQU(k.bm(64*h+32*c), l)
+			if s == 0 {
+				VPAND(bytesConst("kq_0f", 0x0f), l, l)
+				VPSLLW(U8(2), l, l)
+			} else {
+				VPAND(bytesConst("kq_f0", 0xf0), l, l)
+				VPSRLW(U8(2), l, l)
+			}
+			VPAND(bytesConst(fmt.Sprintf("kq_%02x", 3<<(2*g)), byte(3<<(2*g))), qh, hb)
+			if g < 3 {
+				VPSLLW(U8(6-2*g), hb, hb)
+			}
+			VPOR(hb, l, l)
+			VMOVDQU(l, qb.Offset(32*g))
+		}
+	}
+}
