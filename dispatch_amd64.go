@@ -21,10 +21,10 @@ var archLevels = []level{
 		expMul:      expMulAVX512,
 		scaleShift:  scaleShiftAVX512,
 
-		gemvF16:  nil, // gemvF16AVX512
-		gemvBF16: nil, // gemvBF16AVX512
-		gemvQ8_0: nil, // gemvQ8_0AVX512
-		gemvQ4_0: nil, // gemvQ4_0AVX512
+		gemvF16:  gemvF16AVX512,
+		gemvBF16: gemvBF16AVX512,
+		gemvQ8_0: gemvQ8_0AVX512,
+		gemvQ4_0: gemvQ4_0AVX512,
 		gemvQ4_K: gemvQ4_KAVX512,
 		gemvQ6_K: gemvQ6_KAVX512,
 	}},
@@ -41,10 +41,10 @@ var archLevels = []level{
 		expMul:      expMulAVX2,
 		scaleShift:  scaleShiftAVX2,
 
-		gemvF16:  nil, // gemvF16AVX2
-		gemvBF16: nil, // gemvBF16AVX2
-		gemvQ8_0: nil, // gemvQ8_0AVX2
-		gemvQ4_0: nil, // gemvQ4_0AVX2
+		gemvF16:  gemvF16AVX2,
+		gemvBF16: gemvBF16AVX2,
+		gemvQ8_0: gemvQ8_0AVX2,
+		gemvQ4_0: gemvQ4_0AVX2,
 		gemvQ4_K: gemvQ4_KAVX2,
 		gemvQ6_K: gemvQ6_KAVX2,
 	}},

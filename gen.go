@@ -5,4 +5,5 @@ package lmhead
 // .ci/run reruns this and requires no diff.
 //go:generate sh -c "cd _gen && go run ./gemv -out ../kernels_amd64.s -stubs ../kernels_amd64_stubs.go -pkg lmhead"
 //go:generate sh -c "cd _gen && go run ./softmax -out ../softmax_amd64.s -stubs ../softmax_amd64_stubs.go -pkg lmhead"
+//go:generate sh -c "cd _gen && go run ./formats -out ../gemv_formats_amd64.s -stubs ../gemv_formats_amd64_stubs.go -pkg lmhead"
 //go:generate sh -c "cd _gen && go run ./kquants -out ../gemv_kquants_amd64.s -stubs ../gemv_kquants_amd64_stubs.go -pkg lmhead"
