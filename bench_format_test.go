@@ -118,6 +118,10 @@ func benchFormats(b *testing.B) []lmhead.Format {
 //
 //	BenchmarkGemvFormat/<format>/<level>/<shape>/off=<k>
 //	BenchmarkGemvFormat/<format>/<level>/<shape>/ReadBandwidth
+//
+// The format comes first so that a run of one format (-bench
+// 'GemvFormat/Q4_K') reads naturally; go run ./benchstat -formats pins
+// each run to one level with the pattern GemvFormat/.*/^<level>$.
 func BenchmarkGemvFormat(b *testing.B) {
 	for _, f := range benchFormats(b) {
 		b.Run(f.String(), func(b *testing.B) {
