@@ -439,7 +439,7 @@ func (g *k) blocks(nr int, l func(string) string) {
 		if d := g.prefetch(); d > 0 {
 			PREFETCHT0(g.row(g.p, i, d))
 		}
-		d := g.fbuf.Offset(4 * chunkBlocks * i).Idx(bi, 4)
+		d := g.fbuf.Offset(4*chunkBlocks*i).Idx(bi, 4)
 		if g.f == q8_0 {
 			g.q8Block(i, d, xv)
 		} else {
