@@ -26,8 +26,8 @@ var archLevels = []level{
 
 		gemvF16:  gemvF16NEON,
 		gemvBF16: gemvBF16NEON,
-		gemvQ8_0: nil, // gemvQ8_0NEON
-		gemvQ4_0: nil, // gemvQ4_0NEON
+		gemvQ8_0: gemvQ8_0NEON,
+		gemvQ4_0: gemvQ4_0NEON,
 		gemvQ4_K: nil, // gemvQ4_KNEON
 		gemvQ6_K: nil, // gemvQ6_KNEON
 	}},
