@@ -1,0 +1,3 @@
+package safetensors
+
+//go:generate go run gen_fixtures.go
