@@ -38,6 +38,12 @@
 //	-benchtime d    go test -benchtime (default 300ms)
 //	-isa list       comma-separated ISAs (default: every supported one)
 //	-peers          run the peer comparison (default true)
+//	-formats        run the weight-format suite instead: BenchmarkGemvFormat
+//	                per level (-sub picks the shapes, e.g. 'l2';
+//	                LMHEAD_BENCH_FORMATS=q4_k,q6_k the formats) and
+//	                the head's BenchmarkLogitsFormat on one and two workers;
+//	                print GB/s, GB/s over the read bandwidth, tokens/s over
+//	                F32 and the unaligned-start ratios
 //	-out dir        keep the raw results in dir
 //	-in dir         print tables from raw results that -out kept; run nothing
 //	-v              stream the go test output to stderr
@@ -99,7 +105,7 @@ type config struct {
 	bench, sub, benchtime, out, in string
 	count                          int
 	isas                           []string
-	peers, verbose                 bool
+	peers, verbose, formats        bool
 	filter                         *benchproc.Filter
 }
 
@@ -118,6 +124,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&c.count, "count", 6, "runs of each benchmark (`n`), as n interleaved rounds")
 	fs.StringVar(&c.benchtime, "benchtime", "300ms", "go test -benchtime (`d` or Nx)")
 	fs.BoolVar(&c.peers, "peers", true, "also run gonum, vek and the naive loops on the same shapes")
+	fs.BoolVar(&c.formats, "formats", false, "run the weight-format suite (GemvFormat per level, LogitsFormat on 1 and 2 workers) instead of the ISA and peer suites")
 	fs.StringVar(&c.out, "out", "", "keep the raw go test output in `dir`")
 	fs.StringVar(&c.in, "in", "", "print tables from the raw results in `dir` (written by -out); run nothing")
 	fs.BoolVar(&c.verbose, "v", false, "stream the go test output to stderr")
@@ -186,15 +193,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "run 'go run ./benchstat -h' for usage\n")
 		return 2
 	}
-	var isaSrcs, peerSrcs []source
+	var isaSrcs, peerSrcs, fmtSrcs []source
 	if c.in != "" {
-		isaSrcs, peerSrcs, err = readDir(c.in)
+		isaSrcs, peerSrcs, fmtSrcs, err = readDir(c.in)
 	} else {
 		// The machine may be shared: say how busy it was, since every
 		// figure below is only as good as that.
 		before := loadAverage()
 		start := time.Now()
-		isaSrcs, peerSrcs, err = runAll(c, stderr)
+		isaSrcs, peerSrcs, fmtSrcs, err = runAll(c, stderr)
 		if err == nil {
 			fmt.Fprintf(stdout, "runs: -count %d -benchtime %s, %v; load average %s before, %s after\n\n",
 				c.count, c.benchtime, time.Since(start).Round(time.Second), before, loadAverage())
@@ -203,6 +210,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "benchstat: %v\n", err)
 		return 1
+	}
+	if len(fmtSrcs) > 0 {
+		formatReport(stdout, fmtSrcs)
 	}
 	if err := report(stdout, stderr, c, isaSrcs, peerSrcs); err != nil {
 		fmt.Fprintf(stderr, "benchstat: %v\n", err)
@@ -328,14 +338,14 @@ func benchPattern(bench, level, sub string) string {
 // shared one does, consecutive -count runs of one ISA would each see a
 // different load from the next ISA's; rounds spread the drift over all of
 // them alike, and the median of the rounds discards the worst.
-func runAll(c *config, stderr io.Writer) (isaSrcs, peerSrcs []source, err error) {
+func runAll(c *config, stderr io.Writer) (isaSrcs, peerSrcs, fmtSrcs []source, err error) {
 	root, err := moduleRoot()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if c.out != "" {
 		if err := os.MkdirAll(c.out, 0o755); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
 	// The ISA suite is the root package and every package beside it that
@@ -344,16 +354,18 @@ func runAll(c *config, stderr io.Writer) (isaSrcs, peerSrcs []source, err error)
 	if fi, err := os.Stat(filepath.Join(root, "softmax")); err == nil && fi.IsDir() {
 		pkgs = append(pkgs, "./softmax")
 	}
-	type job struct {
-		name, dir, env, isa string
-		args                []string
-	}
 	var jobs []job
+	if c.formats {
+		jobs = formatJobs(c, root)
+	}
 	for _, isa := range c.isas {
+		if c.formats {
+			break
+		}
 		jobs = append(jobs, job{"isa-" + isa, root, "LMHEAD_ISA=" + isa, isa,
 			testArgs(c, benchPattern(c.bench, "^"+isa+"$", c.sub), pkgs)})
 	}
-	if c.peers {
+	if c.peers && !c.formats {
 		// The peers' lmhead column runs at the best level: LMHEAD_ISA is
 		// cleared, and the peers print the level they used.
 		jobs = append(jobs, job{"peers", filepath.Join(root, peersDir), "LMHEAD_ISA=", "",
@@ -371,19 +383,28 @@ func runAll(c *config, stderr io.Writer) (isaSrcs, peerSrcs []source, err error)
 				}
 			}
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 		}
 	}
 	for i, j := range jobs {
 		src := source{name: j.name + ".txt", data: outs[i].Bytes()}
-		if j.isa != "" {
+		switch {
+		case isFormatSource(src.name):
+			fmtSrcs = append(fmtSrcs, src)
+		case j.isa != "":
 			isaSrcs = append(isaSrcs, src)
-		} else {
+		default:
 			peerSrcs = append(peerSrcs, src)
 		}
 	}
-	return isaSrcs, peerSrcs, nil
+	return isaSrcs, peerSrcs, fmtSrcs, nil
+}
+
+// job is one go test run of every round.
+type job struct {
+	name, dir, env, isa string
+	args                []string
 }
 
 // testArgs are the go test arguments of one round: every benchmark once.
@@ -440,27 +461,31 @@ func shellQuote(args []string) string {
 	return strings.Join(q, " ")
 }
 
-// readDir loads raw results that -out saved: peers*.txt are the peers, the
-// other *.txt files the per-ISA runs.
-func readDir(dir string) (isaSrcs, peerSrcs []source, err error) {
+// readDir loads raw results that -out saved: peers*.txt are the peers,
+// formats*.txt the weight-format suite, the other *.txt files the per-ISA
+// runs.
+func readDir(dir string) (isaSrcs, peerSrcs, fmtSrcs []source, err error) {
 	files, err := filepath.Glob(filepath.Join(dir, "*.txt"))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if len(files) == 0 {
-		return nil, nil, fmt.Errorf("-in %s: no *.txt result files", dir)
+		return nil, nil, nil, fmt.Errorf("-in %s: no *.txt result files", dir)
 	}
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		s := source{name: filepath.Base(f), data: data}
-		if strings.HasPrefix(s.name, "peers") {
+		switch {
+		case isFormatSource(s.name):
+			fmtSrcs = append(fmtSrcs, s)
+		case strings.HasPrefix(s.name, "peers"):
 			peerSrcs = append(peerSrcs, s)
-		} else {
+		default:
 			isaSrcs = append(isaSrcs, s)
 		}
 	}
-	return isaSrcs, peerSrcs, nil
+	return isaSrcs, peerSrcs, fmtSrcs, nil
 }
