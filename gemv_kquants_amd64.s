@@ -5,7 +5,7 @@
 #include "textflag.h"
 
 // func gemvQ4_KAVX512(dst []float32, w []byte, x []float32)
-// Requires: AVX, AVX512DQ, AVX512F, F16C
+// Requires: AVX, AVX2, AVX512DQ, AVX512F, F16C
 TEXT ·gemvQ4_KAVX512(SB), NOSPLIT, $80-72
 	MOVQ    dst_base+0(FP), AX
 	MOVQ    dst_len+8(FP), CX
@@ -44,12 +44,16 @@ block_gemvQ4_KAVX512:
 
 	// {d, dmin} to float32, spread to {d×4, dmin×4, d×4, dmin×4}; times the scales
 	VCVTPH2PS (DX), X5
-	VMOVUPS   kq_q4k_dm<>+0(SB), Z6
-	VPERMPS   Z5, Z6, Z5
-	VPMOVZXBD (SP), Z6
-	VCVTDQ2PS Z6, Z6
-	VMULPS    Z5, Z6, Z6
-	VMOVUPS   Z6, 16(SP)
+	VMOVUPS   kq_q4k_dm<>+0(SB), Y6
+	VPERMPS   Y5, Y6, Y5
+	VPMOVZXBD (SP), Y6
+	VCVTDQ2PS Y6, Y6
+	VMULPS    Y5, Y6, Y6
+	VMOVUPS   Y6, 16(SP)
+	VPMOVZXBD 8(SP), Y6
+	VCVTDQ2PS Y6, Y6
+	VMULPS    Y5, Y6, Y6
+	VMOVUPS   Y6, 48(SP)
 
 	// weights 0-63: low nibbles of qs[0:32] (sub-block 0), then high nibbles (sub-block 1)
 	VPMOVZXBD        16(DX), Z6

@@ -232,7 +232,6 @@ func (k *kernel) bm(off int) Mem { return Mem{Base: k.p, Disp: off} }
 // int32 lanes; those become float32 and are multiplied by
 // {d×4, dmin×4, d×4, dmin×4}.
 func (k *kernel) q4kScales(bytes, out Mem, m3f, m0f, m30 GPVirtual) {
-	v := k.v
 	Comment("d1, m1 of the 8 sub-blocks: unpack the 6-bit scales and mins (get_scale_min_k4)")
 	a, c, t := GP64(), GP64(), GP64()
 	MOVQ(k.bm(q4kScales), a)
@@ -250,18 +249,16 @@ func (k *kernel) q4kScales(bytes, out Mem, m3f, m0f, m30 GPVirtual) {
 	MOVQ(c, bytes.Offset(8))
 
 	Comment("{d, dmin} to float32, spread to {d×4, dmin×4, d×4, dmin×4}; times the scales")
-	dm, idx := v.Vec(), v.Vec()
+	dm, idx := YMM(), YMM()
 	VCVTPH2PS(k.bm(0), dm.AsX()) // reads d, dmin, scales[0:4]: inside the block
-	VMOVUPS(q4kScaleIdx(), idx)  // (the AVX2 level reads the first 8 lanes)
+	VMOVUPS(q4kScaleIdx(), idx)
 	VPERMPS(dm, idx, dm)
-	if v.Wide() {
-		f := ZMM()
-		VPMOVZXBD(bytes, f)
-		VCVTDQ2PS(f, f)
-		VMULPS(dm, f, f)
-		VMOVUPS(f, out)
-		return
-	}
+	// Both levels take the two 8-byte halves in 256-bit vectors: each load
+	// then matches one 8-byte store exactly and is forwarded from it. One
+	// 16-byte load of the two stores cannot be forwarded; it waits for the
+	// stores to reach L1, after the previous super-block has retired, which
+	// serialised the super-blocks and cost the AVX-512 kernel 40% of its
+	// speed.
 	for h := 0; h < 2; h++ {
 		f := YMM()
 		VPMOVZXBD(bytes.Offset(8*h), f)
