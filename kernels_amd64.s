@@ -330,38 +330,85 @@ reduce1_AVX2:
 	RET
 
 // func gemvAVX512(dst []float32, w []float32, x []float32)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F, CMOV
 TEXT ·gemvAVX512(SB), NOSPLIT, $0-72
-	MOVQ  dst_base+0(FP), AX
-	MOVQ  dst_len+8(FP), CX
-	MOVQ  w_base+24(FP), DX
-	MOVQ  x_base+48(FP), BX
-	MOVQ  x_len+56(FP), SI
-	MOVQ  SI, DI
-	SHLQ  $0x02, DI
-	MOVQ  SI, R8
-	ANDQ  $0x0000000f, R8
-	SUBQ  R8, SI
-	SHLQ  $0x02, SI
-	MOVQ  SI, R9
-	ANDQ  $-128, R9
-	TESTQ R8, R8
-	JZ    nomask_AVX512
-	LEAQ  tailmask16<>+0(SB), R10
-	KMOVW (R10)(R8*2), K1
+	MOVQ dst_base+0(FP), AX
+	MOVQ dst_len+8(FP), CX
+	MOVQ w_base+24(FP), DX
+	MOVQ x_base+48(FP), BX
+	MOVQ x_len+56(FP), SI
+	SHLQ $0x02, SI
 
-nomask_AVX512:
+	// rows of a whole number of cache lines all start at W's offset mod 64: align once
+	TESTQ $0x0000003f, SI
+	JNZ   skew_AVX512
+
+	// hb = bytes from the row start to the next cache line (at most the row):
+	// min((−row) mod 64 rounded down to whole floats, rb)
+	MOVQ    DX, DI
+	NEGQ    DI
+	ANDQ    $0x3c, DI
+	CMPQ    DI, SI
+	CMOVQHI SI, DI
+
+	// e = rb − hb, the bytes after the head; t = e mod 64, the tail's bytes;
+	// full = rb − t, pair = hb + (e rounded down to 128): the ends of the
+	// body's whole vectors and vector pairs; kh, kt = the first hb/4, t/4 lanes
+	MOVQ  SI, R9
+	SUBQ  DI, R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	MOVQ  R10, R11
+	SHRQ  $0x01, R11
+	LEAQ  tailmask16<>+0(SB), R8
+	KMOVW (R8)(R11*1), K2
+	MOVQ  SI, R8
+	SUBQ  R10, R8
+	ANDQ  $-128, R9
+	LEAQ  (R9)(DI*1), R9
+	MOVQ  DI, R11
+	SHRQ  $0x01, R11
+	LEAQ  tailmask16<>+0(SB), R10
+	KMOVW (R10)(R11*1), K1
+	JMP   split_AVX512
+
+skew_AVX512:
+	// rows at varying offsets mod 64: the 4-row pass takes no head (unaligned
+	// loads); the 1-row pass aligns each row itself
+	XORQ DI, DI
+
+	// e = rb − hb, the bytes after the head; t = e mod 64, the tail's bytes;
+	// full = rb − t, pair = hb + (e rounded down to 128): the ends of the
+	// body's whole vectors and vector pairs; kh, kt = the first hb/4, t/4 lanes
+	MOVQ  SI, R9
+	SUBQ  DI, R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	MOVQ  R10, R11
+	SHRQ  $0x01, R11
+	LEAQ  tailmask16<>+0(SB), R8
+	KMOVW (R8)(R11*1), K2
+	MOVQ  SI, R8
+	SUBQ  R10, R8
+	ANDQ  $-128, R9
+	LEAQ  (R9)(DI*1), R9
+	MOVQ  DI, R11
+	SHRQ  $0x01, R11
+	LEAQ  tailmask16<>+0(SB), R10
+	KMOVW (R10)(R11*1), K1
+
+split_AVX512:
 	// rows of 512 bytes or more: one row at a time (see fourRowMaxBytes)
-	CMPQ DI, $0x00000200
+	CMPQ SI, $0x00000200
 	JAE  rows1_AVX512
 
 	// blocks of 4 row(s)
 rows4_AVX512:
 	CMPQ   CX, $0x04
 	JB     rows1_AVX512
-	LEAQ   (DX)(DI*1), R10
-	LEAQ   (R10)(DI*1), R11
-	LEAQ   (R11)(DI*1), R12
+	LEAQ   (DX)(SI*1), R10
+	LEAQ   (R10)(SI*1), R11
+	LEAQ   (R11)(SI*1), R12
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
 	VXORPS Z4, Z4, Z4
@@ -370,9 +417,20 @@ rows4_AVX512:
 	VXORPS Z7, Z7, Z7
 	VXORPS Z8, Z8, Z8
 	VXORPS Z9, Z9, Z9
-	XORQ   R13, R13
-	TESTQ  R9, R9
-	JZ     single4_AVX512
+
+	// head: acc[i][1] = w[row i][0 : hb/4] · x[0 : hb/4], masked
+	TESTQ       DI, DI
+	JZ          body4_AVX512
+	VMOVUPS.Z   (BX), K1, Z0
+	VFMADD231PS (DX), Z0, K1, Z3
+	VFMADD231PS (R10), Z0, K1, Z5
+	VFMADD231PS (R11), Z0, K1, Z7
+	VFMADD231PS (R12), Z0, K1, Z9
+
+body4_AVX512:
+	MOVQ DI, R13
+	CMPQ R13, R9
+	JAE  single4_AVX512
 
 	// acc[i][u] += w[row i][j+u·L : j+(u+1)·L] · x[j+u·L : …], u = 0, 1
 pair4_AVX512:
@@ -392,7 +450,7 @@ pair4_AVX512:
 
 	// one whole vector left when the row holds an odd number of them
 single4_AVX512:
-	CMPQ        R13, SI
+	CMPQ        R13, R8
 	JAE         tail4_AVX512
 	VMOVUPS     (BX)(R13*1), Z0
 	VFMADD231PS (DX)(R13*1), Z0, Z2
@@ -403,13 +461,13 @@ single4_AVX512:
 
 	// the last n mod L columns, masked
 tail4_AVX512:
-	TESTQ       R8, R8
-	JZ          reduce4_AVX512
-	VMOVUPS.Z   (BX)(R13*1), K1, Z0
-	VFMADD231PS (DX)(R13*1), Z0, K1, Z3
-	VFMADD231PS (R10)(R13*1), Z0, K1, Z5
-	VFMADD231PS (R11)(R13*1), Z0, K1, Z7
-	VFMADD231PS (R12)(R13*1), Z0, K1, Z9
+	CMPQ        R13, SI
+	JAE         reduce4_AVX512
+	VMOVUPS.Z   (BX)(R13*1), K2, Z0
+	VFMADD231PS (DX)(R13*1), Z0, K2, Z3
+	VFMADD231PS (R10)(R13*1), Z0, K2, Z5
+	VFMADD231PS (R11)(R13*1), Z0, K2, Z7
+	VFMADD231PS (R12)(R13*1), Z0, K2, Z9
 
 	// dst[0:4] = the row sums; advance to the next block
 reduce4_AVX512:
@@ -438,19 +496,61 @@ reduce4_AVX512:
 	VHADDPS       X6, X2, X2
 	VMOVUPS       X2, (AX)
 	ADDQ          $0x10, AX
-	LEAQ          (R12)(DI*1), DX
+	LEAQ          (R12)(SI*1), DX
 	SUBQ          $0x04, CX
 	JMP           rows4_AVX512
 
 	// blocks of 1 row(s)
 rows1_AVX512:
-	CMPQ   CX, $0x01
-	JB     done_AVX512
+	CMPQ CX, $0x01
+	JB   done_AVX512
+
+	// rows not a whole number of cache lines: align this one
+	TESTQ $0x0000003f, SI
+	JZ    start1_AVX512
+
+	// hb = bytes from the row start to the next cache line (at most the row):
+	// min((−row) mod 64 rounded down to whole floats, rb)
+	MOVQ    DX, DI
+	NEGQ    DI
+	ANDQ    $0x3c, DI
+	CMPQ    DI, SI
+	CMOVQHI SI, DI
+
+	// e = rb − hb, the bytes after the head; t = e mod 64, the tail's bytes;
+	// full = rb − t, pair = hb + (e rounded down to 128): the ends of the
+	// body's whole vectors and vector pairs; kh, kt = the first hb/4, t/4 lanes
+	MOVQ  SI, R9
+	SUBQ  DI, R9
+	MOVQ  R9, R10
+	ANDQ  $0x3f, R10
+	MOVQ  R10, R11
+	SHRQ  $0x01, R11
+	LEAQ  tailmask16<>+0(SB), R8
+	KMOVW (R8)(R11*1), K2
+	MOVQ  SI, R8
+	SUBQ  R10, R8
+	ANDQ  $-128, R9
+	LEAQ  (R9)(DI*1), R9
+	MOVQ  DI, R11
+	SHRQ  $0x01, R11
+	LEAQ  tailmask16<>+0(SB), R10
+	KMOVW (R10)(R11*1), K1
+
+start1_AVX512:
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
-	XORQ   R13, R13
-	TESTQ  R9, R9
-	JZ     single1_AVX512
+
+	// head: acc[i][1] = w[row i][0 : hb/4] · x[0 : hb/4], masked
+	TESTQ       DI, DI
+	JZ          body1_AVX512
+	VMOVUPS.Z   (BX), K1, Z0
+	VFMADD231PS (DX), Z0, K1, Z3
+
+body1_AVX512:
+	MOVQ DI, R13
+	CMPQ R13, R9
+	JAE  single1_AVX512
 
 	// acc[i][u] += w[row i][j+u·L : j+(u+1)·L] · x[j+u·L : …], u = 0, 1
 pair1_AVX512:
@@ -464,7 +564,7 @@ pair1_AVX512:
 
 	// one whole vector left when the row holds an odd number of them
 single1_AVX512:
-	CMPQ        R13, SI
+	CMPQ        R13, R8
 	JAE         tail1_AVX512
 	VMOVUPS     (BX)(R13*1), Z0
 	VFMADD231PS (DX)(R13*1), Z0, Z2
@@ -472,10 +572,10 @@ single1_AVX512:
 
 	// the last n mod L columns, masked
 tail1_AVX512:
-	TESTQ       R8, R8
-	JZ          reduce1_AVX512
-	VMOVUPS.Z   (BX)(R13*1), K1, Z0
-	VFMADD231PS (DX)(R13*1), Z0, K1, Z3
+	CMPQ        R13, SI
+	JAE         reduce1_AVX512
+	VMOVUPS.Z   (BX)(R13*1), K2, Z0
+	VFMADD231PS (DX)(R13*1), Z0, K2, Z3
 
 	// dst[0:1] = the row sums; advance to the next block
 reduce1_AVX512:
@@ -488,7 +588,7 @@ reduce1_AVX512:
 	VHADDPS       X2, X2, X2
 	VMOVSS        X2, (AX)
 	ADDQ          $0x04, AX
-	LEAQ          (DX)(DI*1), DX
+	LEAQ          (DX)(SI*1), DX
 	SUBQ          $0x01, CX
 	JMP           rows1_AVX512
 
