@@ -28,7 +28,7 @@ var archLevels = []level{
 		gemvBF16: gemvBF16NEON,
 		gemvQ8_0: gemvQ8_0NEON,
 		gemvQ4_0: gemvQ4_0NEON,
-		gemvQ4_K: nil, // gemvQ4_KNEON
-		gemvQ6_K: nil, // gemvQ6_KNEON
+		gemvQ4_K: gemvQ4_KNEON,
+		gemvQ6_K: gemvQ6_KNEON,
 	}},
 }

@@ -23,7 +23,7 @@ func gemvBF16NEON(dst []float32, w []byte, x []float32)
 func gemvQ8_0NEON(dst []float32, w []byte, x []float32) {
 	for len(dst) > 0 {
 		i := gemvQ8_0NEONRows(dst, w, x)
-		dst, w = gemvSpecialRows(Q8_0, dst, w, x, i)
+		dst, w = gemvSpecialRows(Q8_0, dst, w, x, i, 4)
 	}
 }
 
@@ -31,19 +31,20 @@ func gemvQ8_0NEON(dst []float32, w []byte, x []float32) {
 func gemvQ4_0NEON(dst []float32, w []byte, x []float32) {
 	for len(dst) > 0 {
 		i := gemvQ4_0NEONRows(dst, w, x)
-		dst, w = gemvSpecialRows(Q4_0, dst, w, x, i)
+		dst, w = gemvSpecialRows(Q4_0, dst, w, x, i, 4)
 	}
 }
 
 // gemvSpecialRows is the slow path of the kernels that factor block scales
-// out: the kernel has done rows [0, i) and stopped at the group of rows i..
-// i+3 (fewer at the end) because one of its block scales is ±Inf or NaN.
-// It computes that group with the generic twin, which multiplies every
-// weight out as IEEE arithmetic does (Inf·0 = NaN), and returns the rows
-// after it. With i == len(dst) it returns empty slices.
-func gemvSpecialRows(f Format, dst []float32, w []byte, x []float32, i int) ([]float32, []byte) {
+// out: the kernel has done rows [0, i) and stopped at the group of g rows
+// from i (fewer at the end; a 4-row kernel's last 0..3 rows go one at a
+// time, which the group of 4 covers) because one of its block scales is
+// ±Inf or NaN. It computes that group with the generic twin, which
+// multiplies every weight out as IEEE arithmetic does (Inf·0 = NaN), and
+// returns the rows after it. With i == len(dst) it returns empty slices.
+func gemvSpecialRows(f Format, dst []float32, w []byte, x []float32, i, g int) ([]float32, []byte) {
 	rb := len(w) / len(dst)
-	j := min(i+4, len(dst))
+	j := min(i+g, len(dst))
 	if i < j {
 		gemvFormat(f, dst[i:j], w[i*rb:j*rb], x)
 	}
@@ -62,3 +63,67 @@ func gemvQ8_0NEONRows(dst []float32, w []byte, x []float32) int
 //
 //go:noescape
 func gemvQ4_0NEONRows(dst []float32, w []byte, x []float32) int
+
+// gemvQ6_KNEON is the Q6_K Gemv: gemvQ6_KNEONRows, and the generic twin for
+// each row with a non-finite d.
+func gemvQ6_KNEON(dst []float32, w []byte, x []float32) {
+	for len(dst) > 0 {
+		i := gemvQ6_KNEONRows(dst, w, x)
+		dst, w = gemvSpecialRows(Q6_K, dst, w, x, i, 1)
+	}
+}
+
+// gemvQ6_KNEONRows computes dst = W·x for Q6_K rows, one row per pass with
+// the sub-block scales factored out. It returns len(dst), or the first row
+// with a non-finite d, leaving that row's dst unwritten.
+//
+//go:noescape
+func gemvQ6_KNEONRows(dst []float32, w []byte, x []float32) int
+
+// q4kChunk is how many columns gemvQ4_KNEON takes per pass: the sums of x
+// over its 32-weight sub-blocks fit a 2 KiB stack array.
+const q4kChunk = 16384
+
+// gemvQ4_KNEON is the Q4_K Gemv. A weight is d·sc·q − dmin·m, so a row's
+// dot product is Σ_s d·sc_s·Σ q·x − dmin·m_s·Σ x over its sub-blocks s
+// (the error bound of [Q4_K] allows the two products' difference). It sums
+// x over every sub-block once for all rows, a chunk of q4kChunk columns at
+// a time (adding each chunk's products to dst after the first), and runs
+// the generic twin over the chunk for each row with a non-finite d or dmin.
+func gemvQ4_KNEON(dst []float32, w []byte, x []float32) {
+	var xs [q4kChunk / 32]float32
+	stride := len(w) / len(dst)
+	for c := 0; c < len(x); c += q4kChunk {
+		xc := x[c:min(c+q4kChunk, len(x))]
+		for k := range len(xc) / 32 {
+			var s float32
+			for _, v := range xc[32*k : 32*k+32] {
+				s += v
+			}
+			xs[k] = s
+		}
+		off, cb, acc := c/256*144, len(xc)/256*144, c > 0
+		for i := 0; i < len(dst); i++ {
+			i += gemvQ4_KNEONRows(dst[i:], w[i*stride+off:], xc, &xs[0], stride, acc)
+			if i == len(dst) {
+				break
+			}
+			var s [1]float32
+			gemvFormat(Q4_K, s[:], w[i*stride+off:][:cb], xc)
+			if acc {
+				dst[i] += s[0]
+			} else {
+				dst[i] = s[0]
+			}
+		}
+	}
+}
+
+// gemvQ4_KNEONRows computes the Q4_K products of x with len(dst) rows,
+// one row per pass: row i is len(x)/256 super-blocks from &w[i·stride],
+// xs[k] the sum of x[32k:32k+32]. It stores them in dst, or adds them to
+// dst if acc. It returns len(dst), or the first row with a non-finite d or
+// dmin, leaving that row's dst untouched.
+//
+//go:noescape
+func gemvQ4_KNEONRows(dst []float32, w []byte, x []float32, xs *float32, stride int, acc bool) int

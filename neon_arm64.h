@@ -162,3 +162,8 @@
 // FMUL (by element): Vd = Vn * Vm.S[i]; opcode 1001 (0x9000): 0x4F809000.
 // gnu: fmul v<d>.4s, v<n>.4s, v<m>.s[<i>]
 #define VFMUL_ELEM_4S(m, i, n, d) WORD $(0x4F809000 | ((i)&1)<<21 | ((i)>>1)<<11 | (m)<<16 | (n)<<5 | (d))
+
+// FADD (vector) .2S: VFADD_4S with Q=0: 0x4E20D400 &^ 1<<30 = 0x0E20D400.
+// Writes the low 64 bits of Vd and zeroes the upper ones.
+// gnu: fadd v<d>.2s, v<n>.2s, v<m>.2s
+#define VFADD_2S(m, n, d) WORD $(0x0E20D400 | (m)<<16 | (n)<<5 | (d))
