@@ -34,6 +34,7 @@ import (
 	"math"
 	"math/bits"
 	"slices"
+	"strings"
 
 	"github.com/lmhead/lmhead"
 	"github.com/lmhead/lmhead/internal/mmap"
@@ -410,42 +411,63 @@ func (p *parser) str(field string) ([]byte, error) {
 	return s, nil
 }
 
-// value skips over a value of type t, checking it; depth counts the arrays
-// it is nested in.
-func (p *parser) value(t ValueType, field string, depth int) error {
+// value skips over a value of type t, checking it. field names the value
+// in errors, with idx the indices of the arrays it is nested in (formatted
+// only for an error, so that a 150,000-token vocabulary costs no
+// formatting); len(idx) is the nesting depth.
+func (p *parser) value(t ValueType, field string, idx []int) error {
+	name := func() string {
+		var b strings.Builder
+		b.WriteString(field)
+		for _, i := range idx {
+			fmt.Fprintf(&b, "[%d]", i)
+		}
+		return b.String()
+	}
 	switch t {
 	case String:
-		_, err := p.str(field)
-		return err
+		start := p.pos
+		if p.remain() < 8 {
+			return errorf(name()+" length", nil, p.pos, "truncated: needs 8 bytes, the file has %d left", p.remain())
+		}
+		n := binary.LittleEndian.Uint64(p.b[p.pos:])
+		p.pos += 8
+		if n > uint64(p.remain()) {
+			return errorf(name()+" length", n, start, "string longer than the %d bytes left in the file", p.remain())
+		}
+		p.pos += int(n)
+		return nil
 	case Array:
-		if depth >= MaxArrayDepth {
-			return errorf(field, nil, p.pos, "arrays nested more than %d deep", MaxArrayDepth)
+		if len(idx) >= MaxArrayDepth {
+			return errorf(name(), nil, p.pos, "arrays nested more than %d deep", MaxArrayDepth)
 		}
 		start := p.pos
-		e, err := p.u32(field + " element type")
+		e, err := p.u32(name() + " element type")
 		if err != nil {
 			return err
 		}
 		elem := ValueType(e)
 		if elem > Float64 {
-			return errorf(field+" element type", e, start, "not a GGUF value type (0..12)")
+			return errorf(name()+" element type", e, start, "not a GGUF value type (0..12)")
 		}
 		nOff := p.pos
-		n, err := p.u64(field + " count")
+		n, err := p.u64(name() + " count")
 		if err != nil {
 			return err
 		}
 		min := elem.minSize()
 		if n > uint64(p.remain()/min) {
-			return errorf(field+" count", n, nOff, "%d elements of at least %d bytes exceed the %d bytes left in the file",
+			return errorf(name()+" count", n, nOff, "%d elements of at least %d bytes exceed the %d bytes left in the file",
 				n, min, p.remain())
 		}
 		if sz := elem.size(); sz != 0 {
 			p.pos += int(n) * sz
 			return nil
 		}
+		idx = append(idx, 0)
 		for i := range int(n) {
-			if err := p.value(elem, fmt.Sprintf("%s[%d]", field, i), depth+1); err != nil {
+			idx[len(idx)-1] = i
+			if err := p.value(elem, field, idx); err != nil {
 				return err
 			}
 		}
@@ -536,7 +558,7 @@ func (p *parser) parse() (*File, error) {
 			return nil, errorf(field+" type", t, typeOff, "not a GGUF value type (0..12)")
 		}
 		valOff := p.pos
-		if err := p.value(ValueType(t), field+" value", 0); err != nil {
+		if err := p.value(ValueType(t), field+" value", nil); err != nil {
 			return nil, err
 		}
 		v := decodeAt(p.b[valOff:p.pos], ValueType(t))
