@@ -2,6 +2,7 @@ package head
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"runtime"
 	"sync"
@@ -23,6 +24,12 @@ type Head struct {
 	workers              int
 	pool                 *workerPool
 	scratch              sync.Pool // of *scratch
+
+	// Set by Open: what the checkpoint held, its token strings, and the
+	// mapping that Close releases.
+	source *Source
+	tokens []string
+	closer io.Closer
 }
 
 // blockRows is the number of logits a fused pass (Greedy, LogProb, the
