@@ -55,6 +55,18 @@ const (
 	// KeyArchitecture is the metadata key naming the model architecture
 	// ("llama", "gemma2"...); architecture-specific keys start with it.
 	KeyArchitecture = "general.architecture"
+	// KeyTokens is the vocabulary, an array of strings.
+	KeyTokens = "tokenizer.ggml.tokens"
+)
+
+// Suffixes of architecture-specific keys, as llama.cpp names them
+// (LLM_KV_* in src/llama-arch.cpp, "%s.vocab_size" and so on); ArchKey
+// puts the architecture in front.
+const (
+	SuffixVocabSize             = "vocab_size"
+	SuffixEmbeddingLength       = "embedding_length"
+	SuffixFinalLogitSoftcapping = "final_logit_softcapping" // Gemma 2
+	SuffixLogitScale            = "logit_scale"             // Command-R
 )
 
 // ErrNotFound is wrapped by the errors of the metadata getters and of
@@ -84,8 +96,9 @@ type Tensor struct {
 	Size uint64
 
 	index   int
-	infoOff int // the byte offset of the tensor info (its name's length)
-	typeOff int // the byte offset of the type field
+	path    string // the file, for errors
+	infoOff int    // the byte offset of the tensor info (its name's length)
+	typeOff int    // the byte offset of the type field
 	data    []byte
 }
 
@@ -111,7 +124,9 @@ type File struct {
 
 // Open maps the file at path read-only and parses it. The tensors' bytes
 // are slices of the mapping: nothing is read until it is used, and the Go
-// heap holds only the metadata's index. Close the File when done.
+// heap holds only the metadata's index. Close the File when done. The
+// file must not be truncated while it is open: reading a mapped page past
+// the new end faults (SIGBUS).
 func Open(path string) (*File, error) {
 	m, err := mmap.Open(path)
 	if err != nil {
@@ -127,6 +142,9 @@ func Open(path string) (*File, error) {
 		return nil, err
 	}
 	f.m, f.path = m, path
+	for i := range f.tensors {
+		f.tensors[i].path = path
+	}
 	return f, nil
 }
 
@@ -289,6 +307,18 @@ func (f *File) Strings(key string) ([]string, error) {
 // "gemma2.final_logit_softcapping", "command-r.logit_scale".
 func (f *File) Architecture() (string, error) { return f.String(KeyArchitecture) }
 
+// ArchKey returns the architecture-specific key with the given suffix:
+// ArchKey(SuffixFinalLogitSoftcapping) is "gemma2.final_logit_softcapping"
+// in a gemma2 file. It fails if general.architecture is missing or not a
+// string.
+func (f *File) ArchKey(suffix string) (string, error) {
+	arch, err := f.Architecture()
+	if err != nil {
+		return "", err
+	}
+	return arch + "." + suffix, nil
+}
+
 // Tensors returns the tensors in file order. The slice is shared: do not
 // modify it.
 func (f *File) Tensors() []Tensor { return f.tensors }
@@ -310,12 +340,7 @@ func (f *File) Matrix(name string) (lmhead.Matrix, error) {
 	if !ok {
 		return lmhead.Matrix{}, fmt.Errorf("gguf: %stensor %q: %w", f.pathPrefix(), name, ErrNotFound)
 	}
-	m, err := t.Matrix()
-	var e *Error
-	if errors.As(err, &e) {
-		e.Path = f.path
-	}
-	return m, err
+	return t.Matrix()
 }
 
 // Bytes returns the tensor's bytes, a slice of the file: read-only, and
@@ -343,7 +368,7 @@ func (t *Tensor) Matrix() (lmhead.Matrix, error) {
 		for _, f := range lmhead.Formats() {
 			names = append(names, f.String())
 		}
-		return lmhead.Matrix{}, &Error{Field: fmt.Sprintf("tensor %d %q type", t.index, t.Name), Value: t.Type.String(),
+		return lmhead.Matrix{}, &Error{Path: t.path, Field: fmt.Sprintf("tensor %d %q type", t.index, t.Name), Value: t.Type.String(),
 			Offset: int64(t.typeOff), Msg: fmt.Sprintf("lmhead has no Matrix for this type (it computes with %v)", names)}
 	}
 	cols, rows := uint64(1), uint64(1)
@@ -354,7 +379,7 @@ func (t *Tensor) Matrix() (lmhead.Matrix, error) {
 		}
 	}
 	if cols > math.MaxInt || rows > math.MaxInt {
-		return lmhead.Matrix{}, &Error{Field: fmt.Sprintf("tensor %d %q dims", t.index, t.Name), Value: fmt.Sprint(t.Dims),
+		return lmhead.Matrix{}, &Error{Path: t.path, Field: fmt.Sprintf("tensor %d %q dims", t.index, t.Name), Value: fmt.Sprint(t.Dims),
 			Offset: int64(t.infoOff), Msg: "too many rows or columns for an int on this machine"}
 	}
 	return lmhead.NewMatrix(format, int(rows), int(cols), t.data)

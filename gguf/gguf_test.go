@@ -347,7 +347,11 @@ func TestGetters(t *testing.T) {
 	if got, err := f.Float("test.f32"); got != 0.25 || err != nil {
 		t.Errorf("Float(test.f32) = %v, %v", got, err)
 	}
-	if got, err := f.Float("llama.final_logit_softcapping"); got != 30 || err != nil {
+	key, err := f.ArchKey(gguf.SuffixFinalLogitSoftcapping)
+	if key != "llama.final_logit_softcapping" || err != nil {
+		t.Errorf("ArchKey: %q, %v", key, err)
+	}
+	if got, err := f.Float(key); got != 30 || err != nil {
 		t.Errorf("softcap %v, %v", got, err)
 	}
 	if got, err := f.Bool("test.bool"); !got || err != nil {

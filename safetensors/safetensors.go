@@ -175,6 +175,8 @@ type File struct {
 }
 
 // Open maps the file at path read-only and parses it. Close it when done.
+// The file must not be truncated while it is open: reading a mapped page
+// past the new end faults (SIGBUS).
 func Open(path string) (*File, error) {
 	m, err := mmap.Open(path)
 	if err != nil {
@@ -226,7 +228,11 @@ func (f *File) Tensor(name string) (*Tensor, bool) {
 func (f *File) Matrix(name string) (lmhead.Matrix, error) {
 	t, ok := f.Tensor(name)
 	if !ok {
-		return lmhead.Matrix{}, fmt.Errorf("safetensors: %s: tensor %q: %w", f.path, name, ErrNotFound)
+		where := ""
+		if f.path != "" {
+			where = f.path + ": "
+		}
+		return lmhead.Matrix{}, fmt.Errorf("safetensors: %stensor %q: %w", where, name, ErrNotFound)
 	}
 	return t.Matrix()
 }
