@@ -5,7 +5,7 @@
 #include "textflag.h"
 
 // func gemvQ4_KAVX512(dst []float32, w []byte, x []float32)
-// Requires: AVX, AVX2, AVX512DQ, AVX512F, F16C
+// Requires: AVX, AVX2, AVX512DQ, AVX512F, F16C, MMX+
 TEXT ·gemvQ4_KAVX512(SB), NOSPLIT, $80-72
 	MOVQ    dst_base+0(FP), AX
 	MOVQ    dst_len+8(FP), CX
@@ -27,6 +27,12 @@ row_gemvQ4_KAVX512:
 	MOVQ   SI, R11
 
 block_gemvQ4_KAVX512:
+	// prefetch the block 1024 bytes ahead: every cache line of it
+	PREFETCHT0 1024(DX)
+	PREFETCHT0 1088(DX)
+	PREFETCHT0 1152(DX)
+	PREFETCHT0 1216(DX)
+
 	// d1, m1 of the 8 sub-blocks: unpack the 6-bit scales and mins (get_scale_min_k4)
 	MOVQ 4(DX), R12
 	MOVL 12(DX), R13
@@ -185,7 +191,7 @@ DATA kq_q4k_dm<>+60(SB)/4, $0x00000001
 GLOBL kq_q4k_dm<>(SB), RODATA|NOPTR, $64
 
 // func gemvQ4_KAVX2(dst []float32, w []byte, x []float32)
-// Requires: AVX, AVX2, F16C, FMA3
+// Requires: AVX, AVX2, F16C, FMA3, MMX+
 TEXT ·gemvQ4_KAVX2(SB), NOSPLIT, $80-72
 	MOVQ    dst_base+0(FP), AX
 	MOVQ    dst_len+8(FP), CX
@@ -207,6 +213,12 @@ row_gemvQ4_KAVX2:
 	MOVQ   SI, R11
 
 block_gemvQ4_KAVX2:
+	// prefetch the block 1024 bytes ahead: every cache line of it
+	PREFETCHT0 1024(DX)
+	PREFETCHT0 1088(DX)
+	PREFETCHT0 1152(DX)
+	PREFETCHT0 1216(DX)
+
 	// d1, m1 of the 8 sub-blocks: unpack the 6-bit scales and mins (get_scale_min_k4)
 	MOVQ 4(DX), R12
 	MOVL 12(DX), R13
@@ -441,7 +453,7 @@ DATA kq_15<>+60(SB)/4, $0x0000000f
 GLOBL kq_15<>(SB), RODATA|NOPTR, $64
 
 // func gemvQ6_KAVX512(dst []float32, w []byte, x []float32)
-// Requires: AVX, AVX2, AVX512BW, AVX512DQ, AVX512F
+// Requires: AVX, AVX2, AVX512BW, AVX512DQ, AVX512F, MMX+
 TEXT ·gemvQ6_KAVX512(SB), NOSPLIT, $192-72
 	MOVQ      dst_base+0(FP), AX
 	MOVQ      dst_len+8(FP), CX
@@ -462,6 +474,13 @@ row_gemvQ6_KAVX512:
 	MOVQ   SI, R8
 
 block_gemvQ6_KAVX512:
+	// prefetch the block 1024 bytes ahead: every cache line of it
+	PREFETCHT0 1024(DX)
+	PREFETCHT0 1088(DX)
+	PREFETCHT0 1152(DX)
+	PREFETCHT0 1216(DX)
+	PREFETCHT0 1280(DX)
+
 	// d·sc/4 of the 16 sub-blocks: int8 scales → float32, times d/4
 	VPBROADCASTW 208(DX), Y7
 	VCVTPH2PS    Y7, Z7
@@ -699,7 +718,7 @@ DATA kq_q6k_sh20<>+60(SB)/4, $0x00000000
 GLOBL kq_q6k_sh20<>(SB), RODATA|NOPTR, $64
 
 // func gemvQ6_KAVX2(dst []float32, w []byte, x []float32)
-// Requires: AVX, AVX2, F16C, FMA3
+// Requires: AVX, AVX2, F16C, FMA3, MMX+
 TEXT ·gemvQ6_KAVX2(SB), NOSPLIT, $192-72
 	MOVQ dst_base+0(FP), AX
 	MOVQ dst_len+8(FP), CX
@@ -717,6 +736,13 @@ row_gemvQ6_KAVX2:
 	MOVQ   SI, R8
 
 block_gemvQ6_KAVX2:
+	// prefetch the block 1024 bytes ahead: every cache line of it
+	PREFETCHT0 1024(DX)
+	PREFETCHT0 1088(DX)
+	PREFETCHT0 1152(DX)
+	PREFETCHT0 1216(DX)
+	PREFETCHT0 1280(DX)
+
 	// d·sc/4 of the 16 sub-blocks: int8 scales → float32, times d/4
 	VPBROADCASTW 208(DX), X4
 	VCVTPH2PS    X4, Y4
