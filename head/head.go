@@ -92,6 +92,11 @@ func (h *Head) Vocab() int { return h.vocab }
 // Hidden returns d, the length of the hidden state the methods take.
 func (h *Head) Hidden() int { return h.hidden }
 
+// Unembedding returns the head's unembedding matrix (Vocab rows), in
+// place: for a tied head it is the input embedding, whose row t
+// (Dequantize(dst, t, t+1)) is token t's embedding.
+func (h *Head) Unembedding() lmhead.Matrix { return h.weight }
+
 // scratch is the per-call working memory of one Head call.
 type scratch struct {
 	z    []float32 // Dense output, e

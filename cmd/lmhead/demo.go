@@ -36,6 +36,7 @@ type report struct {
 		TopP        float64 `json:"top_p"`
 		MinP        float64 `json:"min_p"`
 	} `json:"config"`
+	Model         *modelInfo  `json:"model,omitempty"`
 	WeightBytes   uint64      `json:"weight_bytes"`
 	WeightSeconds float64     `json:"weight_seconds"`
 	Top           []topList   `json:"top"`
@@ -52,6 +53,7 @@ type topList struct {
 
 type topToken struct {
 	ID   int     `json:"id"`
+	Text string  `json:"text,omitempty"`
 	Prob float64 `json:"prob"`
 }
 
@@ -108,6 +110,61 @@ func demo(o *options, progress io.Writer) (*report, error) {
 	c.Format = o.format.String()
 	c.Temperature, c.TopK, c.TopP, c.MinP = o.temperature, o.topK, o.topP, o.minP
 
+	var (
+		h      *head.Head
+		hidden []float32
+		err    error
+	)
+	if o.model != "" {
+		var info *modelInfo
+		if h, info, hidden, err = openModel(o, workers); err != nil {
+			return nil, err
+		}
+		defer h.Close()
+		r.Model = info
+		c.Vocab, c.Hidden, c.Format = h.Vocab(), h.Hidden(), info.Format
+		r.WeightBytes = uint64(len(h.Unembedding().Bytes()))
+	} else if h, hidden, err = seeded(o, r, workers, progress); err != nil {
+		return nil, err
+	}
+	tokens := h.Tokens()
+
+	for _, t := range []float64{1, 0.7} {
+		l := topList{Temperature: t}
+		for _, tok := range h.TopK(hidden, 10, float32(t)) {
+			tt := topToken{ID: tok.ID, Prob: math.Exp(float64(tok.LogProb))}
+			if tok.ID < len(tokens) {
+				tt.Text = tokens[tok.ID]
+			}
+			l.Tokens = append(l.Tokens, tt)
+		}
+		r.Top = append(r.Top, l)
+	}
+
+	sc := head.SamplerConfig{
+		Temperature: float32(o.temperature), TopK: o.topK, TopP: float32(o.topP), MinP: float32(o.minP), Seed: o.seed,
+	}
+	s, err := head.NewSampler(sc)
+	if err != nil {
+		return nil, err
+	}
+	for range sampled {
+		tok, err := h.Sample(hidden, s)
+		if err != nil {
+			return nil, err
+		}
+		r.Samples = append(r.Samples, tok)
+	}
+
+	if err := r.time(h, h.Unembedding().Bytes(), hidden, sc, o.steps, workers); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// seeded builds the seeded head of the flags and its seeded hidden state,
+// and fills the report's weight figures.
+func seeded(o *options, r *report, workers int, progress io.Writer) (*head.Head, []float32, error) {
 	// The seeded weights, generated in parallel with a progress line, and
 	// quantized to the format asked for.
 	r.WeightBytes = weightBytes(o)
@@ -117,7 +174,7 @@ func demo(o *options, progress io.Writer) (*report, error) {
 	emb := gen.uniform(streamEmbedding, o.vocab*d, math.Sqrt(3/float64(d)))
 	m, err := quantize(o.format, emb, o.vocab, d, workers)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	emb = nil
 	// The bytes of the unembedding per step, and those of the MoS
@@ -140,38 +197,12 @@ func demo(o *options, progress io.Writer) (*report, error) {
 	r.WeightSeconds = time.Since(start).Seconds()
 	h, err := head.New(cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	hidden := newGenerator(o.seed, 0, 1, nil).uniform(streamHidden, d, logitStd*math.Sqrt(3))
-
-	for _, t := range []float64{1, 0.7} {
-		l := topList{Temperature: t}
-		for _, tok := range h.TopK(hidden, 10, float32(t)) {
-			l.Tokens = append(l.Tokens, topToken{ID: tok.ID, Prob: math.Exp(float64(tok.LogProb))})
-		}
-		r.Top = append(r.Top, l)
-	}
-
-	sc := head.SamplerConfig{
-		Temperature: float32(o.temperature), TopK: o.topK, TopP: float32(o.topP), MinP: float32(o.minP), Seed: o.seed,
-	}
-	s, err := head.NewSampler(sc)
-	if err != nil {
-		return nil, err
-	}
-	for range sampled {
-		tok, err := h.Sample(hidden, s)
-		if err != nil {
-			return nil, err
-		}
-		r.Samples = append(r.Samples, tok)
-	}
-
-	if err := r.time(h, m.Bytes(), hidden, sc, o.steps, workers); err != nil {
-		return nil, err
-	}
-	return r, nil
+	return h, hidden, nil
 }
+
 
 // time fills the timing table: each operation's median over steps, at the
 // active level and with the generic kernels, and the read bandwidth of the

@@ -14,6 +14,13 @@
 //
 // Flags:
 //
+//	-model PATH     a checkpoint instead of the seeded head: a .gguf file, a
+//	                .safetensors file or a Hugging Face model folder
+//	-hidden FILE    with -model: the hidden state, raw little-endian float32
+//	                or a .npy file (default: the embedding row of -token for
+//	                a tied head, a seeded vector otherwise)
+//	-token ID       with -model: the token whose embedding row is the hidden
+//	                state (default 0)
 //	-vocab V        vocabulary size (default 32000)
 //	-hidden d       hidden size (default 4096)
 //	-isa name       kernel level: generic, avx2, avx512, neon (default: the best)
@@ -42,6 +49,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/lmhead/lmhead"
@@ -55,6 +63,8 @@ type options struct {
 	isa                                      lmhead.ISA
 	isaSet                                   bool
 	format                                   lmhead.Format
+	model, hiddenFile                        string
+	token                                    int
 	temperature, topP, minP                  float64
 	seed                                     uint64
 	json                                     bool
@@ -67,11 +77,13 @@ func (e usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
-func newFlagSet(o *options) (*flag.FlagSet, *string) {
+func newFlagSet(o *options) (*flag.FlagSet, *string, *string) {
 	fs := flag.NewFlagSet("lmhead", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
+	fs.StringVar(&o.model, "model", "", "a checkpoint to run instead of the seeded head: a .gguf file, a .safetensors file or a Hugging Face model `path`")
+	fs.IntVar(&o.token, "token", 0, "with -model and a tied head: the token `id` whose embedding row is the hidden state")
 	fs.IntVar(&o.vocab, "vocab", 32000, "vocabulary size `V` (rows of the unembedding)")
-	fs.IntVar(&o.hidden, "hidden", 4096, "hidden size `d`")
+	hidden := fs.String("hidden", "4096", "hidden size `d` of the seeded head; with -model, a file holding the hidden state (raw little-endian float32 or .npy)")
 	isa := fs.String("isa", "", "kernel `level`: generic, avx2, avx512 or neon (default: the best this CPU supports, capped by LMHEAD_ISA)")
 	fs.IntVar(&o.workers, "workers", 0, "goroutines per projection (`n`; 0 means GOMAXPROCS)")
 	fs.IntVar(&o.steps, "steps", 20, "timed steps per operation (`n`); the table shows the median")
@@ -90,13 +102,13 @@ func newFlagSet(o *options) (*flag.FlagSet, *string) {
 		o.format = f
 		return nil
 	})
-	return fs, isa
+	return fs, isa, hidden
 }
 
 // parse reads and checks the flags. Every error is a usageError.
 func parse(args []string) (*options, error) {
 	o := &options{}
-	fs, isa := newFlagSet(o)
+	fs, isa, hidden := newFlagSet(o)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
@@ -106,10 +118,31 @@ func parse(args []string) (*options, error) {
 	if fs.NArg() > 0 {
 		return nil, usagef("unexpected arguments %q", fs.Args())
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if o.model != "" {
+		for _, name := range []string{"vocab", "mos", "format"} {
+			if set[name] {
+				return nil, usagef("-%s: the head comes from -model %s", name, o.model)
+			}
+		}
+		if set["hidden"] {
+			o.hiddenFile = *hidden
+		}
+	} else {
+		if set["token"] {
+			return nil, usagef("-token: only with -model")
+		}
+		d, err := strconv.Atoi(*hidden)
+		if err != nil {
+			return nil, usagef("-hidden %q: want the hidden size d (a file is read only with -model)", *hidden)
+		}
+		o.hidden = d
+	}
 	switch {
-	case o.vocab < 1:
+	case o.model == "" && o.vocab < 1:
 		return nil, usagef("-vocab %d: want at least 1", o.vocab)
-	case o.hidden < 1:
+	case o.model == "" && o.hidden < 1:
 		return nil, usagef("-hidden %d: want at least 1", o.hidden)
 	case o.workers < 0:
 		return nil, usagef("-workers %d: want ≥ 0 (0 means GOMAXPROCS)", o.workers)
@@ -135,6 +168,9 @@ func parse(args []string) (*options, error) {
 		}
 		o.isa, o.isaSet = i, true
 	}
+	if o.model != "" {
+		return o, nil
+	}
 	need, ok := memoryNeeded(o.vocab, o.hidden, o.mos)
 	if !ok {
 		return nil, usagef("-vocab %d × -hidden %d (-mos %d) needs more than 2⁶⁴ bytes", o.vocab, o.hidden, o.mos)
@@ -147,7 +183,7 @@ func parse(args []string) (*options, error) {
 
 // printUsage writes the flag defaults.
 func printUsage(w io.Writer) {
-	fs, _ := newFlagSet(&options{})
+	fs, _, _ := newFlagSet(&options{})
 	fmt.Fprintf(w, "usage: lmhead [flags]\n\nBuilds a seeded LM head (default: Llama-2-7B's, V = 32000, d = 4096, tied),\nprints its top tokens and samples, and times it.\n\n")
 	fs.SetOutput(w)
 	fs.PrintDefaults()

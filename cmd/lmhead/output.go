@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -20,14 +21,33 @@ func (r *report) writeText(w io.Writer) error {
 	c := r.Config
 	fmt.Fprintf(&b, "CPU:        %s\n", r.CPU)
 	fmt.Fprintf(&b, "ISAs:       %s (active: %s)\n", strings.Join(r.Supported, ", "), r.Active)
-	kind := "tied"
-	if c.MoS > 0 {
-		kind = fmt.Sprintf("tied, Mixture of Softmaxes K = %d", c.MoS)
+	if m := r.Model; m != nil {
+		tied := "untied"
+		if m.Tied {
+			tied = "tied"
+		}
+		arch := m.Architecture
+		if arch == "" {
+			arch = "architecture not stated"
+		}
+		fmt.Fprintf(&b, "model:      %s (%s, %s)\n", m.Path, m.Kind, arch)
+		fmt.Fprintf(&b, "head:       %s: V = %d, d = %d, %s, %s, softcap %s, logit scale %s; %s in the file, %s on disk\n",
+			m.Tensor, c.Vocab, c.Hidden, m.Format, tied, offIf(m.Softcap == 0, fmt.Sprint(m.Softcap)),
+			offIf(m.LogitScale == 0, fmt.Sprint(m.LogitScale)), byteSize(r.WeightBytes), byteSize(uint64(m.FileBytes)))
+		fmt.Fprintf(&b, "hidden:     %s\n", m.Hidden)
+	} else {
+		kind := "tied"
+		if c.MoS > 0 {
+			kind = fmt.Sprintf("tied, Mixture of Softmaxes K = %d", c.MoS)
+		}
+		fmt.Fprintf(&b, "head:       V = %d, d = %d, %s, %s, seed %d; %s of weights generated in %.1f s\n",
+			c.Vocab, c.Hidden, kind, c.Format, c.Seed, byteSize(r.WeightBytes), r.WeightSeconds)
 	}
-	fmt.Fprintf(&b, "head:       V = %d, d = %d, %s, %s, seed %d; %s of weights generated in %.1f s\n",
-		c.Vocab, c.Hidden, kind, c.Format, c.Seed, byteSize(r.WeightBytes), r.WeightSeconds)
-
-	fmt.Fprintf(&b, "\ntop %d next tokens of the seeded hidden state:\n", len(r.Top[0].Tokens))
+	what := "the seeded hidden state"
+	if r.Model != nil {
+		what = "the hidden state"
+	}
+	fmt.Fprintf(&b, "\ntop %d next tokens of %s:\n", len(r.Top[0].Tokens), what)
 	rows := [][]string{{""}}
 	for _, l := range r.Top {
 		rows[0] = append(rows[0], "", fmt.Sprintf("τ = %g", l.Temperature))
@@ -36,7 +56,7 @@ func (r *report) writeText(w io.Writer) error {
 		row := []string{fmt.Sprintf("%d.", i+1)}
 		for _, l := range r.Top {
 			if i < len(l.Tokens) {
-				row = append(row, fmt.Sprintf("#%d", l.Tokens[i].ID), fmt.Sprintf("%.4f", l.Tokens[i].Prob))
+				row = append(row, tokenLabel(l.Tokens[i].ID, l.Tokens[i].Text), fmt.Sprintf("%.4f", l.Tokens[i].Prob))
 			}
 		}
 		rows = append(rows, row)
@@ -108,4 +128,16 @@ func duration(s float64) string {
 		return fmt.Sprintf("%.3g µs", s*1e6)
 	}
 	return fmt.Sprintf("%.3g ns", s*1e9)
+}
+
+// tokenLabel is "#id", followed by the token's string, quoted, if known.
+func tokenLabel(id int, text string) string {
+	if text == "" {
+		return fmt.Sprintf("#%d", id)
+	}
+	q := strconv.Quote(text)
+	if utf8.RuneCountInString(q) > 18 {
+		q = string([]rune(q)[:17]) + "…"
+	}
+	return fmt.Sprintf("#%d %s", id, q)
 }
