@@ -203,7 +203,6 @@ func seeded(o *options, r *report, workers int, progress io.Writer) (*head.Head,
 	return h, hidden, nil
 }
 
-
 // time fills the timing table: each operation's median over steps, at the
 // active level and with the generic kernels, and the read bandwidth of the
 // unembedding (a parallel lmhead.Sum over it with the same workers), also
