@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -150,5 +151,22 @@ func TestBadInput(t *testing.T) {
 		if _, err := gguf.Parse(b); err != nil {
 			t.Errorf("good file %d: %v", i, err)
 		}
+	}
+}
+
+// TestClaimedCounts: a file that claims 43,690 tensors (as many as its
+// 1 MiB could hold) but whose second info is bad must fail without
+// allocating for the claim.
+func TestClaimedCounts(t *testing.T) {
+	data := cat(header(43_690, 0), make([]byte, 1<<20))
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := gguf.Parse(data)
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), `tensor 1 "" name at byte 48: duplicate of tensor 0`) {
+		t.Fatalf("error %v", err)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 256<<10 {
+		t.Errorf("Parse allocated %d bytes for a claim it could not keep", n)
 	}
 }

@@ -557,9 +557,11 @@ func (p *parser) parse() (*File, error) {
 			"%d key-value pairs of at least %d bytes exceed the %d bytes left in the file", nKV, minKVBytes, p.remain())
 	}
 
-	// Key-value pairs.
-	f.kvs = make([]KV, 0, nKV)
-	f.keys = make(map[string]int, nKV)
+	// Key-value pairs. The counts are bounded by the file size, but a big
+	// file could still claim millions: the slices grow as pairs and infos
+	// actually parse instead of being sized by the claim.
+	f.kvs = make([]KV, 0, min(nKV, 1024))
+	f.keys = make(map[string]int, min(nKV, 1024))
 	alignment, alignOff := uint64(DefaultAlignment), -1
 	for i := range int(nKV) {
 		off := p.pos
@@ -605,8 +607,8 @@ func (p *parser) parse() (*File, error) {
 	f.Alignment = int(alignment)
 
 	// Tensor infos.
-	f.tensors = make([]Tensor, 0, nTensors)
-	f.names = make(map[string]int, nTensors)
+	f.tensors = make([]Tensor, 0, min(nTensors, 1024))
+	f.names = make(map[string]int, min(nTensors, 1024))
 	for i := range int(nTensors) {
 		t := Tensor{index: i, infoOff: p.pos}
 		name, err := p.str(fmt.Sprintf("tensor %d name", i))
