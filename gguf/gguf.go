@@ -15,11 +15,12 @@
 // where a string is a uint64 length and that many bytes, and an array value
 // is a uint32 element type, a uint64 count and the elements. The checks
 // follow ggml's own reader, gguf_init_from_reader in src/gguf.cpp (ggml
-// commit d99724f), and are stricter in three places: a dimension of 0 is
-// rejected (ggml allows empty tensors), arrays may nest (up to
-// MaxArrayDepth; ggml rejects nested arrays), and tensors may lie in any
-// order and with gaps, but not overlap (ggml wants them in order, each at
-// the padded end of the one before).
+// commit d99724f), with three differences: a dimension of 0 is rejected
+// (ggml allows empty tensors); arrays may nest, up to MaxArrayDepth (ggml
+// rejects nested arrays); and tensors may lie in any order and with gaps,
+// as long as they do not overlap (ggml wants them in order, each at the
+// padded end of the one before). Tensor names are not limited to ggml's
+// GGML_MAX_NAME (64) bytes.
 //
 // A GGUF file is untrusted input: every count, length, dimension and
 // offset is checked against the bytes that remain before it is used, no
