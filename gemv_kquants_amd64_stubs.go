@@ -9,10 +9,15 @@ package lmhead
 //go:noescape
 func gemvQ4_KAVX512(dst []float32, w []byte, x []float32)
 
-// gemvQ4_KAVX2 computes dst[i] = Σ_j w_i[j]·x[j] for the rows w_i of w, each len(x)/256 blocks. It requires len(dst) ≥ 1, len(x) a positive multiple of 256 and len(w) == len(dst)·len(x)/256·144.
+// gemvQ4_KSumsAVX2 computes dst[i] = Σ_j w_i[j]·x[j] for the rows w_i of w, each len(x)/256 blocks. It requires len(dst) ≥ 1, len(x) a positive multiple of 256 and len(w) == len(dst)·len(x)/256·144. xs holds the sums of x over each 32 columns, as q4kXSums lays them out (len(x)/16 floats).
 //
 //go:noescape
-func gemvQ4_KAVX2(dst []float32, w []byte, x []float32)
+func gemvQ4_KSumsAVX2(dst []float32, w []byte, x []float32, xs []float32)
+
+// gemvQ4_KExactAVX2 computes dst[i] = Σ_j w_i[j]·x[j] for the rows w_i of w, each len(x)/256 blocks. It requires len(dst) ≥ 1, len(x) a positive multiple of 256 and len(w) == len(dst)·len(x)/256·144.
+//
+//go:noescape
+func gemvQ4_KExactAVX2(dst []float32, w []byte, x []float32)
 
 // gemvQ6_KAVX512 computes dst[i] = Σ_j w_i[j]·x[j] for the rows w_i of w, each len(x)/256 blocks. It requires len(dst) ≥ 1, len(x) a positive multiple of 256 and len(w) == len(dst)·len(x)/256·210.
 //

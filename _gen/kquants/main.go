@@ -158,6 +158,9 @@ type kernel struct {
 	blkBytes int
 	p, xp    GPVirtual // the current super-block and its x
 	prefetch int       // bytes ahead of p to prefetch, 0 for none
+	sums     bool      // the function takes xs, the sub-block sums of x (Q4_K AVX2)
+	xsp      GPVirtual // with sums: the current super-block's 16 floats of xs
+	labels   int       // numbers the labels of the function
 	acc      [4]VecVirtual
 }
 
@@ -165,10 +168,15 @@ type kernel struct {
 // body(); dst[row] = the sum of acc's lanes.
 func (k *kernel) emit(setup, body func()) {
 	v := k.v
-	TEXT(k.name, NOSPLIT, "func(dst []float32, w []byte, x []float32)")
+	sig, xsDoc := "func(dst []float32, w []byte, x []float32)", ""
+	if k.sums {
+		sig = "func(dst []float32, w []byte, x []float32, xs []float32)"
+		xsDoc = " xs holds the sums of x over each 32 columns, as q4kXSums lays them out (len(x)/16 floats)."
+	}
+	TEXT(k.name, NOSPLIT, sig)
 	Pragma("noescape")
 	Doc(fmt.Sprintf("%s computes dst[i] = Σ_j w_i[j]·x[j] for the rows w_i of w, each len(x)/256 blocks. "+
-		"It requires len(dst) ≥ 1, len(x) a positive multiple of 256 and len(w) == len(dst)·len(x)/256·%d.", k.name, k.blkBytes))
+		"It requires len(dst) ≥ 1, len(x) a positive multiple of 256 and len(w) == len(dst)·len(x)/256·%d.%s", k.name, k.blkBytes, xsDoc))
 	dst := Load(Param("dst").Base(), GP64())
 	rows := Load(Param("dst").Len(), GP64())
 	k.p = GP64()
@@ -176,6 +184,11 @@ func (k *kernel) emit(setup, body func()) {
 	x := Load(Param("x").Base(), GP64())
 	nb := Load(Param("x").Len(), GP64())
 	SHRQ(U8(8), nb) // super-blocks per row
+	var xs Register
+	if k.sums {
+		xs = Load(Param("xs").Base(), GP64())
+		k.xsp = GP64()
+	}
 	for i := range k.acc {
 		k.acc[i] = v.Vec()
 	}
@@ -190,6 +203,9 @@ func (k *kernel) emit(setup, body func()) {
 	}
 	MOVQ(x, k.xp)
 	MOVQ(nb, cnt)
+	if k.sums {
+		MOVQ(xs, k.xsp)
+	}
 
 	Label(l("block"))
 	if k.prefetch > 0 {
@@ -201,6 +217,9 @@ func (k *kernel) emit(setup, body func()) {
 	body()
 	ADDQ(U32(k.blkBytes), k.p)
 	ADDQ(U32(4*superWeights), k.xp)
+	if k.sums {
+		ADDQ(U8(64), k.xsp)
+	}
 	DECQ(cnt)
 	JNZ(LabelRef(l("block")))
 
@@ -221,6 +240,26 @@ func (k *kernel) xm(i int) Mem { return Mem{Base: k.xp, Disp: 4 * i} }
 
 // bm is the byte at offset off of the current block.
 func (k *kernel) bm(off int) Mem { return Mem{Base: k.p, Disp: off} }
+
+// label returns a new label name, unique in the file.
+func (k *kernel) label(s string) string {
+	k.labels++
+	return fmt.Sprintf("%s%d_%s", s, k.labels, k.name)
+}
+
+// branch emits: if the current block's scales are all finite, fast(); else
+// exact(). finite emits the test and jumps to its label argument when a
+// scale is not finite. The branch is taken (almost) never: a well-predicted
+// test per super-block.
+func (k *kernel) branch(finite func(notFinite string), fast, exact func()) {
+	ex, done := k.label("exact"), k.label("next")
+	finite(ex)
+	fast()
+	JMP(LabelRef(done))
+	Label(ex)
+	exact()
+	Label(done)
+}
 
 // ---------------------------------------------------------------------------
 // Q4_K
@@ -249,7 +288,10 @@ func (k *kernel) bm(off int) Mem { return Mem{Base: k.p, Disp: off} }
 // The 16 bytes go through the stack to VPMOVZXBD, which widens them to
 // int32 lanes; those become float32 and are multiplied by
 // {d×4, dmin×4, d×4, dmin×4}.
-func (k *kernel) q4kScales(bytes, out Mem, m3f, m0f, m30 GPVirtual) {
+func (k *kernel) q4kScales(bytes, out Mem) (v [2]VecVirtual) {
+	m3f := table("kq_3f", func(int) uint32 { return 0x3f3f3f3f })
+	m0f := table("kq_0f", func(int) uint32 { return 0x0f0f0f0f })
+	m30 := table("kq_30", func(int) uint32 { return 0x30303030 })
 	Comment("d1, m1 of the 8 sub-blocks: unpack the 6-bit scales and mins (get_scale_min_k4)")
 	a, c, t := GP64(), GP64(), GP64()
 	MOVQ(k.bm(q4kScales), a)
@@ -283,7 +325,9 @@ func (k *kernel) q4kScales(bytes, out Mem, m3f, m0f, m30 GPVirtual) {
 		VCVTDQ2PS(f, f)
 		VMULPS(dm, f, f)
 		VMOVUPS(f, out.Offset(32*h))
+		v[h] = f
 	}
+	return v
 }
 
 // q4kD1 and q4kM1 are the byte offsets of d1 and m1 of sub-block j in the
@@ -310,15 +354,21 @@ func q4kM1(j int) int { return q4kD1(j) + 16 }
 // Per 8 bytes (16 weights): VPMOVZXBD, VPAND, VPSRLD, 2 VCVTDQ2PS, 2
 // VFMSUB213PS, 2 FMAs with x: 9 vector uops.
 func q4k(v *vec.ISA) {
-	k := &kernel{v: v, name: "gemvQ4_K" + v.Name, blkBytes: q4kBytes, prefetch: prefetchAhead}
-	var m3f, m0f, m30 GPVirtual
+	if v.Wide() {
+		q4kKernel(v, "gemvQ4_KAVX512", false)
+		return
+	}
+	q4kKernel(v, "gemvQ4_KSumsAVX2", true)
+	q4kKernel(v, "gemvQ4_KExactAVX2", false)
+}
+
+// q4kKernel emits one Q4_K kernel. With sums (AVX2 only), a block whose d
+// and dmin are finite takes q4k2Sums, and the others the exact q4k2.
+func q4kKernel(v *vec.ISA, name string, sums bool) {
+	k := &kernel{v: v, name: name, blkBytes: q4kBytes, prefetch: prefetchAhead, sums: sums}
 	var bytes, sc Mem
 	var iota, low VecVirtual
 	setup := func() {
-		m3f, m0f, m30 = GP64(), GP64(), GP64()
-		MOVQ(U64(0x3f3f3f3f3f3f3f3f), m3f)
-		MOVQ(U64(0x0f0f0f0f0f0f0f0f), m0f)
-		MOVQ(U64(0x3030303030303030), m30)
 		bytes = AllocLocal(16)
 		sc = AllocLocal(64)
 		if v.Wide() {
@@ -331,14 +381,82 @@ func q4k(v *vec.ISA) {
 		}
 	}
 	body := func() {
-		k.q4kScales(bytes, sc, m3f, m0f, m30)
-		if v.Wide() {
+		dm := k.q4kScales(bytes, sc)
+		switch {
+		case v.Wide():
 			k.q4k512(sc, iota)
-		} else {
+		case sums:
+			k.branch(k.q4kFinite, func() { k.q4k2Sums(sc, low, dm) }, func() { k.q4k2(sc, low) })
+		default:
 			k.q4k2(sc, low)
 		}
 	}
 	k.emit(setup, body)
+}
+
+// q4kFinite jumps to notFinite unless both binary16 d and dmin of the block
+// are finite. With u = the 32 bits {d, dmin} and w = ^u & 0x7c007c00, a
+// half of w is 0 exactly when that half's exponent is all ones (±Inf, NaN),
+// and otherwise in [0x0400, 0x7c00]. w − 0x00010001 then sets bit 15 exactly
+// when the low half is 0 (it borrows from 0) and bit 31 exactly when the
+// high half is 0 (a borrow from the low half takes at most 2 from a high
+// half ≥ 0x0400, leaving it positive).
+func (k *kernel) q4kFinite(notFinite string) {
+	Comment("d and dmin finite? (exponent bits not all ones)")
+	t := GP32()
+	MOVL(k.bm(0), t)
+	NOTL(t)
+	ANDL(U32(0x7c007c00), t)
+	SUBL(U32(0x00010001), t)
+	TESTL(U32(0x80008000), t)
+	JNZ(LabelRef(notFinite))
+}
+
+// q4k2Sums is the AVX2 Q4_K super-block with the scales factored out of
+// each sub-block: acc += d1_j·Σ q·x over the sub-block, and acc −= Σ_j
+// m1_j·Σx_j from the precomputed sums xs. The error bound allows it (the
+// magnitude of a Q4_K weight's product is |d1·q·x| + |m1·x|), and for
+// finite d and dmin it is the same sum regrouped; a non-finite d or dmin
+// would turn 0·Inf = NaN weights into ±Inf sums, hence q4kFinite.
+//
+// dm are q4kScales's two vectors {d1_0..3, m1_0..3} and {d1_4..7,
+// m1_4..7}; xs holds, per super-block, {0×4, Σx_0..3, 0×4, Σx_4..7} (Σx_j
+// the sum of x over sub-block j), so that one FNMADD each subtracts the
+// four m1_j·Σx_j (and 0·d1 = 0 for finite d1).
+//
+// Per 8 qs bytes (16 weights): VPMOVZXBD, VPAND, VPSRLD, 2 VCVTDQ2PS and
+// 2 FMAs (MUL for the first of a sub-block) into the sub-block sums s; per
+// sub-block one FMA acc += s·d1 — 7.25 vector uops per 16 weights against
+// the exact path's 9.
+func (k *kernel) q4k2Sums(sc Mem, low VecVirtual, dm [2]VecVirtual) {
+	for i := 0; i < 4; i++ {
+		Commentf("weights %d-%d: s = Σ q·x over sub-blocks %d (low nibbles) and %d (high); acc += s·d1",
+			64*i, 64*i+63, 2*i, 2*i+1)
+		s := [2]VecVirtual{YMM(), YMM()}
+		for c := 0; c < 4; c++ { // qs[32i+8c : 32i+8c+8]
+			b := YMM()
+			VPMOVZXBD(k.bm(q4kQs+32*i+8*c), b)
+			q := [2]VecVirtual{YMM(), YMM()}
+			VPAND(low, b, q[0])
+			VPSRLD(U8(4), b, q[1])
+			for h := 0; h < 2; h++ {
+				VCVTDQ2PS(q[h], q[h])
+				if c == 0 {
+					VMULPS(k.xm(64*i+32*h+8*c), q[h], s[h])
+				} else {
+					VFMADD231PS(k.xm(64*i+32*h+8*c), q[h], s[h])
+				}
+			}
+		}
+		for h := 0; h < 2; h++ {
+			d1 := YMM()
+			VBROADCASTSS(sc.Offset(q4kD1(2*i+h)), d1)
+			VFMADD231PS(d1, s[h], k.acc[2*(i%2)+h])
+		}
+	}
+	Comment("acc −= Σ_j m1_j·Σx_j")
+	VFNMADD231PS(Mem{Base: k.xsp}, dm[0], k.acc[0])
+	VFNMADD231PS(Mem{Base: k.xsp, Disp: 32}, dm[1], k.acc[1])
 }
 
 func (k *kernel) q4k512(sc Mem, iota VecVirtual) {
