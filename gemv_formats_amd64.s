@@ -1024,9 +1024,12 @@ TEXT ·gemvQ8_0AVX512(SB), NOSPLIT, $384-72
 	MOVQ x_len+56(FP), SI
 
 	// rb = the bytes of one row = n/blockWeights·blockBytes; rb3 = 3·rb
-	SHRQ   $0x05, SI
-	IMUL3Q $0x00000022, SI, SI
-	LEAQ   (SI)(SI*2), DI
+	SHRQ    $0x05, SI
+	IMUL3Q  $0x00000022, SI, SI
+	LEAQ    (SI)(SI*2), DI
+	VXORPS  Z0, Z0, Z0
+	VMOVUPS Z0, (SP)
+	VMOVUPS Z0, 64(SP)
 
 	// groups of 4 row(s)
 gemvQ8_0AVX512_rows4_AVX512:
@@ -1068,18 +1071,70 @@ gemvQ8_0AVX512_gather4_AVX512:
 	JB      gemvQ8_0AVX512_gather4_AVX512
 
 	// fbuf[i][b] = float32(hbuf[i][b]), exactly (lanes past the chunk's blocks are never read)
-	VCVTPH2PS (SP), Z8
-	VMOVUPS   Z8, 128(SP)
-	VCVTPH2PS 32(SP), Z8
-	VMOVUPS   Z8, 192(SP)
-	VCVTPH2PS 64(SP), Z8
-	VMOVUPS   Z8, 256(SP)
-	VCVTPH2PS 96(SP), Z8
-	VMOVUPS   Z8, 320(SP)
-	XORQ      R12, R12
+	XORQ        R12, R12
+	VCVTPH2PS   (SP), Z8
+	VMOVUPS     Z8, 128(SP)
+	VFPCLASSPSZ $0x99, Z8, K1
+	VCVTPH2PS   32(SP), Z8
+	VMOVUPS     Z8, 192(SP)
+	VFPCLASSPSZ $0x99, Z8, K2
+	KORW        K2, K1, K1
+	VCVTPH2PS   64(SP), Z8
+	VMOVUPS     Z8, 256(SP)
+	VFPCLASSPSZ $0x99, Z8, K2
+	KORW        K2, K1, K1
+	VCVTPH2PS   96(SP), Z8
+	VMOVUPS     Z8, 320(SP)
+	VFPCLASSPSZ $0x99, Z8, K2
+	KORW        K2, K1, K1
+	KORTESTW    K1, K1
+	JNZ         gemvQ8_0AVX512_exact4_AVX512
 
-	// each block of the chunk: acc[i] += decode(block of row i) · x[32 weights]
+	// each block of the chunk: acc[i] += d · Σ_j q_j·x_j over the block of row i
 gemvQ8_0AVX512_block4_AVX512:
+	VMOVUPS          (R8), Z8
+	VMOVUPS          64(R8), Z9
+	PREFETCHT0       1024(DX)
+	VPMOVSXBD        2(DX), Z10
+	VCVTDQ2PS        Z10, Z10
+	VPMOVSXBD        18(DX), Z11
+	VCVTDQ2PS        Z11, Z11
+	VMULPS           Z8, Z10, Z10
+	VFMADD231PS      Z9, Z11, Z10
+	VFMADD231PS.BCST 128(SP)(R12*4), Z10, Z0
+	PREFETCHT0       1024(DX)(SI*1)
+	VPMOVSXBD        2(DX)(SI*1), Z10
+	VCVTDQ2PS        Z10, Z10
+	VPMOVSXBD        18(DX)(SI*1), Z11
+	VCVTDQ2PS        Z11, Z11
+	VMULPS           Z8, Z10, Z10
+	VFMADD231PS      Z9, Z11, Z10
+	VFMADD231PS.BCST 192(SP)(R12*4), Z10, Z2
+	PREFETCHT0       1024(DX)(SI*2)
+	VPMOVSXBD        2(DX)(SI*2), Z10
+	VCVTDQ2PS        Z10, Z10
+	VPMOVSXBD        18(DX)(SI*2), Z11
+	VCVTDQ2PS        Z11, Z11
+	VMULPS           Z8, Z10, Z10
+	VFMADD231PS      Z9, Z11, Z10
+	VFMADD231PS.BCST 256(SP)(R12*4), Z10, Z4
+	PREFETCHT0       1024(DX)(DI*1)
+	VPMOVSXBD        2(DX)(DI*1), Z10
+	VCVTDQ2PS        Z10, Z10
+	VPMOVSXBD        18(DX)(DI*1), Z11
+	VCVTDQ2PS        Z11, Z11
+	VMULPS           Z8, Z10, Z10
+	VFMADD231PS      Z9, Z11, Z10
+	VFMADD231PS.BCST 320(SP)(R12*4), Z10, Z6
+	ADDQ             $0x00000022, DX
+	ADDQ             $0x00000080, R8
+	INCQ             R12
+	CMPQ             DX, R10
+	JB               gemvQ8_0AVX512_block4_AVX512
+	JMP              gemvQ8_0AVX512_next4_AVX512
+
+	// each block of the chunk: acc[i] += Σ_j (d·q_j)·x_j over the block of row i, d·q_j exact
+gemvQ8_0AVX512_exact4_AVX512:
 	VMOVUPS     (R8), Z8
 	VMOVUPS     64(R8), Z9
 	PREFETCHT0  1024(DX)
@@ -1122,9 +1177,11 @@ gemvQ8_0AVX512_block4_AVX512:
 	ADDQ        $0x00000080, R8
 	INCQ        R12
 	CMPQ        DX, R10
-	JB          gemvQ8_0AVX512_block4_AVX512
-	CMPQ        DX, R9
-	JB          gemvQ8_0AVX512_chunk4_AVX512
+	JB          gemvQ8_0AVX512_exact4_AVX512
+
+gemvQ8_0AVX512_next4_AVX512:
+	CMPQ DX, R9
+	JB   gemvQ8_0AVX512_chunk4_AVX512
 
 	// dst[0:4] = the row sums; p = the next group's row 0
 	VADDPS        Z1, Z0, Z0
@@ -1184,12 +1241,34 @@ gemvQ8_0AVX512_gather1_AVX512:
 	JB      gemvQ8_0AVX512_gather1_AVX512
 
 	// fbuf[i][b] = float32(hbuf[i][b]), exactly (lanes past the chunk's blocks are never read)
-	VCVTPH2PS (SP), Z2
-	VMOVUPS   Z2, 128(SP)
-	XORQ      R11, R11
+	XORQ        R11, R11
+	VCVTPH2PS   (SP), Z2
+	VMOVUPS     Z2, 128(SP)
+	VFPCLASSPSZ $0x99, Z2, K1
+	KORTESTW    K1, K1
+	JNZ         gemvQ8_0AVX512_exact1_AVX512
 
-	// each block of the chunk: acc[i] += decode(block of row i) · x[32 weights]
+	// each block of the chunk: acc[i] += d · Σ_j q_j·x_j over the block of row i
 gemvQ8_0AVX512_block1_AVX512:
+	VMOVUPS          (R8), Z2
+	VMOVUPS          64(R8), Z3
+	PREFETCHT0       1024(DX)
+	VPMOVSXBD        2(DX), Z4
+	VCVTDQ2PS        Z4, Z4
+	VPMOVSXBD        18(DX), Z5
+	VCVTDQ2PS        Z5, Z5
+	VMULPS           Z2, Z4, Z4
+	VFMADD231PS      Z3, Z5, Z4
+	VFMADD231PS.BCST 128(SP)(R11*4), Z4, Z0
+	ADDQ             $0x00000022, DX
+	ADDQ             $0x00000080, R8
+	INCQ             R11
+	CMPQ             DX, DI
+	JB               gemvQ8_0AVX512_block1_AVX512
+	JMP              gemvQ8_0AVX512_next1_AVX512
+
+	// each block of the chunk: acc[i] += Σ_j (d·q_j)·x_j over the block of row i, d·q_j exact
+gemvQ8_0AVX512_exact1_AVX512:
 	VMOVUPS     (R8), Z2
 	VMOVUPS     64(R8), Z3
 	PREFETCHT0  1024(DX)
@@ -1205,9 +1284,11 @@ gemvQ8_0AVX512_block1_AVX512:
 	ADDQ        $0x00000080, R8
 	INCQ        R11
 	CMPQ        DX, DI
-	JB          gemvQ8_0AVX512_block1_AVX512
-	CMPQ        DX, R9
-	JB          gemvQ8_0AVX512_chunk1_AVX512
+	JB          gemvQ8_0AVX512_exact1_AVX512
+
+gemvQ8_0AVX512_next1_AVX512:
+	CMPQ DX, R9
+	JB   gemvQ8_0AVX512_chunk1_AVX512
 
 	// dst[0:1] = the row sums; p = the next group's row 0
 	VADDPS        Z1, Z0, Z0
@@ -1237,15 +1318,20 @@ TEXT ·gemvQ8_0AVX2(SB), NOSPLIT, $384-72
 	MOVQ x_len+56(FP), SI
 
 	// rb = the bytes of one row = n/blockWeights·blockBytes; rb3 = 3·rb
-	SHRQ   $0x05, SI
-	IMUL3Q $0x00000022, SI, SI
-	LEAQ   (SI)(SI*2), DI
+	SHRQ    $0x05, SI
+	IMUL3Q  $0x00000022, SI, SI
+	LEAQ    (SI)(SI*2), DI
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, (SP)
+	VMOVUPS Y0, 32(SP)
+	VMOVUPS Y0, 64(SP)
+	VMOVUPS Y0, 96(SP)
+	VMOVUPS expMask<>+0(SB), Y0
 
 	// groups of 4 row(s)
 gemvQ8_0AVX2_rows4_AVX2:
 	CMPQ   CX, $0x04
 	JB     gemvQ8_0AVX2_rows1_AVX2
-	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -1253,6 +1339,7 @@ gemvQ8_0AVX2_rows4_AVX2:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
 	MOVQ   BX, R8
 	LEAQ   (DX)(SI*1), R9
 
@@ -1281,123 +1368,219 @@ gemvQ8_0AVX2_gather4_AVX2:
 	JB      gemvQ8_0AVX2_gather4_AVX2
 
 	// fbuf[i][b] = float32(hbuf[i][b]), exactly (lanes past the chunk's blocks are never read)
-	VCVTPH2PS (SP), Y8
-	VMOVUPS   Y8, 128(SP)
-	VCVTPH2PS 16(SP), Y8
-	VMOVUPS   Y8, 160(SP)
-	VCVTPH2PS 32(SP), Y8
-	VMOVUPS   Y8, 192(SP)
-	VCVTPH2PS 48(SP), Y8
-	VMOVUPS   Y8, 224(SP)
-	VCVTPH2PS 64(SP), Y8
-	VMOVUPS   Y8, 256(SP)
-	VCVTPH2PS 80(SP), Y8
-	VMOVUPS   Y8, 288(SP)
-	VCVTPH2PS 96(SP), Y8
-	VMOVUPS   Y8, 320(SP)
-	VCVTPH2PS 112(SP), Y8
-	VMOVUPS   Y8, 352(SP)
 	XORQ      R12, R12
+	VCVTPH2PS (SP), Y9
+	VMOVUPS   Y9, 128(SP)
+	VPAND     Y0, Y9, Y9
+	VPCMPEQD  Y0, Y9, Y9
+	VCVTPH2PS 16(SP), Y10
+	VMOVUPS   Y10, 160(SP)
+	VPAND     Y0, Y10, Y10
+	VPCMPEQD  Y0, Y10, Y10
+	VPOR      Y10, Y9, Y9
+	VCVTPH2PS 32(SP), Y10
+	VMOVUPS   Y10, 192(SP)
+	VPAND     Y0, Y10, Y10
+	VPCMPEQD  Y0, Y10, Y10
+	VPOR      Y10, Y9, Y9
+	VCVTPH2PS 48(SP), Y10
+	VMOVUPS   Y10, 224(SP)
+	VPAND     Y0, Y10, Y10
+	VPCMPEQD  Y0, Y10, Y10
+	VPOR      Y10, Y9, Y9
+	VCVTPH2PS 64(SP), Y10
+	VMOVUPS   Y10, 256(SP)
+	VPAND     Y0, Y10, Y10
+	VPCMPEQD  Y0, Y10, Y10
+	VPOR      Y10, Y9, Y9
+	VCVTPH2PS 80(SP), Y10
+	VMOVUPS   Y10, 288(SP)
+	VPAND     Y0, Y10, Y10
+	VPCMPEQD  Y0, Y10, Y10
+	VPOR      Y10, Y9, Y9
+	VCVTPH2PS 96(SP), Y10
+	VMOVUPS   Y10, 320(SP)
+	VPAND     Y0, Y10, Y10
+	VPCMPEQD  Y0, Y10, Y10
+	VPOR      Y10, Y9, Y9
+	VCVTPH2PS 112(SP), Y10
+	VMOVUPS   Y10, 352(SP)
+	VPAND     Y0, Y10, Y10
+	VPCMPEQD  Y0, Y10, Y10
+	VPOR      Y10, Y9, Y9
+	VPTEST    Y9, Y9
+	JNZ       gemvQ8_0AVX2_exact4_AVX2
 
-	// each block of the chunk: acc[i] += decode(block of row i) · x[32 weights]
+	// each block of the chunk: acc[i] += d · Σ_j q_j·x_j over the block of row i
 gemvQ8_0AVX2_block4_AVX2:
 	PREFETCHT0   1024(DX)
-	VBROADCASTSS 128(SP)(R12*4), Y8
 	VPMOVSXBD    2(DX), Y9
 	VCVTDQ2PS    Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VFMADD231PS  (R8), Y9, Y0
-	VPMOVSXBD    10(DX), Y9
-	VCVTDQ2PS    Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VFMADD231PS  32(R8), Y9, Y1
-	VPMOVSXBD    18(DX), Y9
-	VCVTDQ2PS    Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VFMADD231PS  64(R8), Y9, Y0
-	VPMOVSXBD    26(DX), Y9
-	VCVTDQ2PS    Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VFMADD231PS  96(R8), Y9, Y1
+	VPMOVSXBD    10(DX), Y10
+	VCVTDQ2PS    Y10, Y10
+	VPMOVSXBD    18(DX), Y11
+	VCVTDQ2PS    Y11, Y11
+	VPMOVSXBD    26(DX), Y12
+	VCVTDQ2PS    Y12, Y12
+	VMULPS       (R8), Y9, Y9
+	VFMADD231PS  32(R8), Y10, Y9
+	VFMADD231PS  64(R8), Y11, Y9
+	VFMADD231PS  96(R8), Y12, Y9
+	VBROADCASTSS 128(SP)(R12*4), Y10
+	VFMADD231PS  Y10, Y9, Y1
 	PREFETCHT0   1024(DX)(SI*1)
-	VBROADCASTSS 192(SP)(R12*4), Y8
 	VPMOVSXBD    2(DX)(SI*1), Y9
 	VCVTDQ2PS    Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VFMADD231PS  (R8), Y9, Y2
-	VPMOVSXBD    10(DX)(SI*1), Y9
-	VCVTDQ2PS    Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VFMADD231PS  32(R8), Y9, Y3
-	VPMOVSXBD    18(DX)(SI*1), Y9
-	VCVTDQ2PS    Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VFMADD231PS  64(R8), Y9, Y2
-	VPMOVSXBD    26(DX)(SI*1), Y9
-	VCVTDQ2PS    Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VFMADD231PS  96(R8), Y9, Y3
+	VPMOVSXBD    10(DX)(SI*1), Y10
+	VCVTDQ2PS    Y10, Y10
+	VPMOVSXBD    18(DX)(SI*1), Y11
+	VCVTDQ2PS    Y11, Y11
+	VPMOVSXBD    26(DX)(SI*1), Y12
+	VCVTDQ2PS    Y12, Y12
+	VMULPS       (R8), Y9, Y9
+	VFMADD231PS  32(R8), Y10, Y9
+	VFMADD231PS  64(R8), Y11, Y9
+	VFMADD231PS  96(R8), Y12, Y9
+	VBROADCASTSS 192(SP)(R12*4), Y10
+	VFMADD231PS  Y10, Y9, Y3
 	PREFETCHT0   1024(DX)(SI*2)
-	VBROADCASTSS 256(SP)(R12*4), Y8
 	VPMOVSXBD    2(DX)(SI*2), Y9
 	VCVTDQ2PS    Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VFMADD231PS  (R8), Y9, Y4
-	VPMOVSXBD    10(DX)(SI*2), Y9
-	VCVTDQ2PS    Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VFMADD231PS  32(R8), Y9, Y5
-	VPMOVSXBD    18(DX)(SI*2), Y9
-	VCVTDQ2PS    Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VFMADD231PS  64(R8), Y9, Y4
-	VPMOVSXBD    26(DX)(SI*2), Y9
-	VCVTDQ2PS    Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VFMADD231PS  96(R8), Y9, Y5
+	VPMOVSXBD    10(DX)(SI*2), Y10
+	VCVTDQ2PS    Y10, Y10
+	VPMOVSXBD    18(DX)(SI*2), Y11
+	VCVTDQ2PS    Y11, Y11
+	VPMOVSXBD    26(DX)(SI*2), Y12
+	VCVTDQ2PS    Y12, Y12
+	VMULPS       (R8), Y9, Y9
+	VFMADD231PS  32(R8), Y10, Y9
+	VFMADD231PS  64(R8), Y11, Y9
+	VFMADD231PS  96(R8), Y12, Y9
+	VBROADCASTSS 256(SP)(R12*4), Y10
+	VFMADD231PS  Y10, Y9, Y5
 	PREFETCHT0   1024(DX)(DI*1)
-	VBROADCASTSS 320(SP)(R12*4), Y8
 	VPMOVSXBD    2(DX)(DI*1), Y9
 	VCVTDQ2PS    Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VFMADD231PS  (R8), Y9, Y6
-	VPMOVSXBD    10(DX)(DI*1), Y9
-	VCVTDQ2PS    Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VFMADD231PS  32(R8), Y9, Y7
-	VPMOVSXBD    18(DX)(DI*1), Y9
-	VCVTDQ2PS    Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VFMADD231PS  64(R8), Y9, Y6
-	VPMOVSXBD    26(DX)(DI*1), Y9
-	VCVTDQ2PS    Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VFMADD231PS  96(R8), Y9, Y7
+	VPMOVSXBD    10(DX)(DI*1), Y10
+	VCVTDQ2PS    Y10, Y10
+	VPMOVSXBD    18(DX)(DI*1), Y11
+	VCVTDQ2PS    Y11, Y11
+	VPMOVSXBD    26(DX)(DI*1), Y12
+	VCVTDQ2PS    Y12, Y12
+	VMULPS       (R8), Y9, Y9
+	VFMADD231PS  32(R8), Y10, Y9
+	VFMADD231PS  64(R8), Y11, Y9
+	VFMADD231PS  96(R8), Y12, Y9
+	VBROADCASTSS 320(SP)(R12*4), Y10
+	VFMADD231PS  Y10, Y9, Y7
 	ADDQ         $0x00000022, DX
 	ADDQ         $0x00000080, R8
 	INCQ         R12
 	CMPQ         DX, R10
 	JB           gemvQ8_0AVX2_block4_AVX2
-	CMPQ         DX, R9
-	JB           gemvQ8_0AVX2_chunk4_AVX2
+	JMP          gemvQ8_0AVX2_next4_AVX2
+
+	// each block of the chunk: acc[i] += Σ_j (d·q_j)·x_j over the block of row i, d·q_j exact
+gemvQ8_0AVX2_exact4_AVX2:
+	PREFETCHT0   1024(DX)
+	VBROADCASTSS 128(SP)(R12*4), Y9
+	VPMOVSXBD    2(DX), Y10
+	VCVTDQ2PS    Y10, Y10
+	VMULPS       Y9, Y10, Y10
+	VFMADD231PS  (R8), Y10, Y1
+	VPMOVSXBD    10(DX), Y10
+	VCVTDQ2PS    Y10, Y10
+	VMULPS       Y9, Y10, Y10
+	VFMADD231PS  32(R8), Y10, Y2
+	VPMOVSXBD    18(DX), Y10
+	VCVTDQ2PS    Y10, Y10
+	VMULPS       Y9, Y10, Y10
+	VFMADD231PS  64(R8), Y10, Y1
+	VPMOVSXBD    26(DX), Y10
+	VCVTDQ2PS    Y10, Y10
+	VMULPS       Y9, Y10, Y10
+	VFMADD231PS  96(R8), Y10, Y2
+	PREFETCHT0   1024(DX)(SI*1)
+	VBROADCASTSS 192(SP)(R12*4), Y9
+	VPMOVSXBD    2(DX)(SI*1), Y10
+	VCVTDQ2PS    Y10, Y10
+	VMULPS       Y9, Y10, Y10
+	VFMADD231PS  (R8), Y10, Y3
+	VPMOVSXBD    10(DX)(SI*1), Y10
+	VCVTDQ2PS    Y10, Y10
+	VMULPS       Y9, Y10, Y10
+	VFMADD231PS  32(R8), Y10, Y4
+	VPMOVSXBD    18(DX)(SI*1), Y10
+	VCVTDQ2PS    Y10, Y10
+	VMULPS       Y9, Y10, Y10
+	VFMADD231PS  64(R8), Y10, Y3
+	VPMOVSXBD    26(DX)(SI*1), Y10
+	VCVTDQ2PS    Y10, Y10
+	VMULPS       Y9, Y10, Y10
+	VFMADD231PS  96(R8), Y10, Y4
+	PREFETCHT0   1024(DX)(SI*2)
+	VBROADCASTSS 256(SP)(R12*4), Y9
+	VPMOVSXBD    2(DX)(SI*2), Y10
+	VCVTDQ2PS    Y10, Y10
+	VMULPS       Y9, Y10, Y10
+	VFMADD231PS  (R8), Y10, Y5
+	VPMOVSXBD    10(DX)(SI*2), Y10
+	VCVTDQ2PS    Y10, Y10
+	VMULPS       Y9, Y10, Y10
+	VFMADD231PS  32(R8), Y10, Y6
+	VPMOVSXBD    18(DX)(SI*2), Y10
+	VCVTDQ2PS    Y10, Y10
+	VMULPS       Y9, Y10, Y10
+	VFMADD231PS  64(R8), Y10, Y5
+	VPMOVSXBD    26(DX)(SI*2), Y10
+	VCVTDQ2PS    Y10, Y10
+	VMULPS       Y9, Y10, Y10
+	VFMADD231PS  96(R8), Y10, Y6
+	PREFETCHT0   1024(DX)(DI*1)
+	VBROADCASTSS 320(SP)(R12*4), Y9
+	VPMOVSXBD    2(DX)(DI*1), Y10
+	VCVTDQ2PS    Y10, Y10
+	VMULPS       Y9, Y10, Y10
+	VFMADD231PS  (R8), Y10, Y7
+	VPMOVSXBD    10(DX)(DI*1), Y10
+	VCVTDQ2PS    Y10, Y10
+	VMULPS       Y9, Y10, Y10
+	VFMADD231PS  32(R8), Y10, Y8
+	VPMOVSXBD    18(DX)(DI*1), Y10
+	VCVTDQ2PS    Y10, Y10
+	VMULPS       Y9, Y10, Y10
+	VFMADD231PS  64(R8), Y10, Y7
+	VPMOVSXBD    26(DX)(DI*1), Y10
+	VCVTDQ2PS    Y10, Y10
+	VMULPS       Y9, Y10, Y10
+	VFMADD231PS  96(R8), Y10, Y8
+	ADDQ         $0x00000022, DX
+	ADDQ         $0x00000080, R8
+	INCQ         R12
+	CMPQ         DX, R10
+	JB           gemvQ8_0AVX2_exact4_AVX2
+
+gemvQ8_0AVX2_next4_AVX2:
+	CMPQ DX, R9
+	JB   gemvQ8_0AVX2_chunk4_AVX2
 
 	// dst[0:4] = the row sums; p = the next group's row 0
-	VADDPS       Y1, Y0, Y0
-	VADDPS       Y3, Y2, Y2
-	VADDPS       Y5, Y4, Y4
-	VADDPS       Y7, Y6, Y6
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VEXTRACTF128 $0x01, Y2, X1
-	VADDPS       X1, X2, X2
-	VEXTRACTF128 $0x01, Y4, X1
-	VADDPS       X1, X4, X4
-	VEXTRACTF128 $0x01, Y6, X1
-	VADDPS       X1, X6, X6
-	VHADDPS      X2, X0, X0
-	VHADDPS      X6, X4, X4
-	VHADDPS      X4, X0, X0
-	VMOVUPS      X0, (AX)
+	VADDPS       Y2, Y1, Y1
+	VADDPS       Y4, Y3, Y3
+	VADDPS       Y6, Y5, Y5
+	VADDPS       Y8, Y7, Y7
+	VEXTRACTF128 $0x01, Y1, X2
+	VADDPS       X2, X1, X1
+	VEXTRACTF128 $0x01, Y3, X2
+	VADDPS       X2, X3, X3
+	VEXTRACTF128 $0x01, Y5, X2
+	VADDPS       X2, X5, X5
+	VEXTRACTF128 $0x01, Y7, X2
+	VADDPS       X2, X7, X7
+	VHADDPS      X3, X1, X1
+	VHADDPS      X7, X5, X5
+	VHADDPS      X5, X1, X1
+	VMOVUPS      X1, (AX)
 	LEAQ         (R9)(DI*1), DX
 	ADDQ         $0x10, AX
 	SUBQ         $0x04, CX
@@ -1407,8 +1590,8 @@ gemvQ8_0AVX2_block4_AVX2:
 gemvQ8_0AVX2_rows1_AVX2:
 	CMPQ   CX, $0x01
 	JB     gemvQ8_0AVX2_done_AVX2
-	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
 	MOVQ   BX, R8
 	LEAQ   (DX)(SI*1), R9
 
@@ -1431,47 +1614,80 @@ gemvQ8_0AVX2_gather1_AVX2:
 	JB      gemvQ8_0AVX2_gather1_AVX2
 
 	// fbuf[i][b] = float32(hbuf[i][b]), exactly (lanes past the chunk's blocks are never read)
-	VCVTPH2PS (SP), Y2
-	VMOVUPS   Y2, 128(SP)
-	VCVTPH2PS 16(SP), Y2
-	VMOVUPS   Y2, 160(SP)
 	XORQ      R11, R11
+	VCVTPH2PS (SP), Y3
+	VMOVUPS   Y3, 128(SP)
+	VPAND     Y0, Y3, Y3
+	VPCMPEQD  Y0, Y3, Y3
+	VCVTPH2PS 16(SP), Y4
+	VMOVUPS   Y4, 160(SP)
+	VPAND     Y0, Y4, Y4
+	VPCMPEQD  Y0, Y4, Y4
+	VPOR      Y4, Y3, Y3
+	VPTEST    Y3, Y3
+	JNZ       gemvQ8_0AVX2_exact1_AVX2
 
-	// each block of the chunk: acc[i] += decode(block of row i) · x[32 weights]
+	// each block of the chunk: acc[i] += d · Σ_j q_j·x_j over the block of row i
 gemvQ8_0AVX2_block1_AVX2:
 	PREFETCHT0   1024(DX)
-	VBROADCASTSS 128(SP)(R11*4), Y2
 	VPMOVSXBD    2(DX), Y3
 	VCVTDQ2PS    Y3, Y3
-	VMULPS       Y2, Y3, Y3
-	VFMADD231PS  (R8), Y3, Y0
-	VPMOVSXBD    10(DX), Y3
-	VCVTDQ2PS    Y3, Y3
-	VMULPS       Y2, Y3, Y3
-	VFMADD231PS  32(R8), Y3, Y1
-	VPMOVSXBD    18(DX), Y3
-	VCVTDQ2PS    Y3, Y3
-	VMULPS       Y2, Y3, Y3
-	VFMADD231PS  64(R8), Y3, Y0
-	VPMOVSXBD    26(DX), Y3
-	VCVTDQ2PS    Y3, Y3
-	VMULPS       Y2, Y3, Y3
-	VFMADD231PS  96(R8), Y3, Y1
+	VPMOVSXBD    10(DX), Y4
+	VCVTDQ2PS    Y4, Y4
+	VPMOVSXBD    18(DX), Y5
+	VCVTDQ2PS    Y5, Y5
+	VPMOVSXBD    26(DX), Y6
+	VCVTDQ2PS    Y6, Y6
+	VMULPS       (R8), Y3, Y3
+	VFMADD231PS  32(R8), Y4, Y3
+	VFMADD231PS  64(R8), Y5, Y3
+	VFMADD231PS  96(R8), Y6, Y3
+	VBROADCASTSS 128(SP)(R11*4), Y4
+	VFMADD231PS  Y4, Y3, Y1
 	ADDQ         $0x00000022, DX
 	ADDQ         $0x00000080, R8
 	INCQ         R11
 	CMPQ         DX, DI
 	JB           gemvQ8_0AVX2_block1_AVX2
-	CMPQ         DX, R9
-	JB           gemvQ8_0AVX2_chunk1_AVX2
+	JMP          gemvQ8_0AVX2_next1_AVX2
+
+	// each block of the chunk: acc[i] += Σ_j (d·q_j)·x_j over the block of row i, d·q_j exact
+gemvQ8_0AVX2_exact1_AVX2:
+	PREFETCHT0   1024(DX)
+	VBROADCASTSS 128(SP)(R11*4), Y3
+	VPMOVSXBD    2(DX), Y4
+	VCVTDQ2PS    Y4, Y4
+	VMULPS       Y3, Y4, Y4
+	VFMADD231PS  (R8), Y4, Y1
+	VPMOVSXBD    10(DX), Y4
+	VCVTDQ2PS    Y4, Y4
+	VMULPS       Y3, Y4, Y4
+	VFMADD231PS  32(R8), Y4, Y2
+	VPMOVSXBD    18(DX), Y4
+	VCVTDQ2PS    Y4, Y4
+	VMULPS       Y3, Y4, Y4
+	VFMADD231PS  64(R8), Y4, Y1
+	VPMOVSXBD    26(DX), Y4
+	VCVTDQ2PS    Y4, Y4
+	VMULPS       Y3, Y4, Y4
+	VFMADD231PS  96(R8), Y4, Y2
+	ADDQ         $0x00000022, DX
+	ADDQ         $0x00000080, R8
+	INCQ         R11
+	CMPQ         DX, DI
+	JB           gemvQ8_0AVX2_exact1_AVX2
+
+gemvQ8_0AVX2_next1_AVX2:
+	CMPQ DX, R9
+	JB   gemvQ8_0AVX2_chunk1_AVX2
 
 	// dst[0:1] = the row sums; p = the next group's row 0
-	VADDPS       Y1, Y0, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
-	VHADDPS      X0, X0, X0
-	VMOVSS       X0, (AX)
+	VADDPS       Y2, Y1, Y1
+	VEXTRACTF128 $0x01, Y1, X2
+	VADDPS       X2, X1, X1
+	VHADDPS      X1, X1, X1
+	VHADDPS      X1, X1, X1
+	VMOVSS       X1, (AX)
 	MOVQ         R9, DX
 	ADDQ         $0x04, AX
 	SUBQ         $0x01, CX
@@ -1480,6 +1696,24 @@ gemvQ8_0AVX2_block1_AVX2:
 gemvQ8_0AVX2_done_AVX2:
 	VZEROUPPER
 	RET
+
+DATA expMask<>+0(SB)/4, $0x7f800000
+DATA expMask<>+4(SB)/4, $0x7f800000
+DATA expMask<>+8(SB)/4, $0x7f800000
+DATA expMask<>+12(SB)/4, $0x7f800000
+DATA expMask<>+16(SB)/4, $0x7f800000
+DATA expMask<>+20(SB)/4, $0x7f800000
+DATA expMask<>+24(SB)/4, $0x7f800000
+DATA expMask<>+28(SB)/4, $0x7f800000
+DATA expMask<>+32(SB)/4, $0x7f800000
+DATA expMask<>+36(SB)/4, $0x7f800000
+DATA expMask<>+40(SB)/4, $0x7f800000
+DATA expMask<>+44(SB)/4, $0x7f800000
+DATA expMask<>+48(SB)/4, $0x7f800000
+DATA expMask<>+52(SB)/4, $0x7f800000
+DATA expMask<>+56(SB)/4, $0x7f800000
+DATA expMask<>+60(SB)/4, $0x7f800000
+GLOBL expMask<>(SB), RODATA|NOPTR, $64
 
 // func gemvQ4_0AVX512(dst []float32, w []byte, x []float32)
 // Requires: AVX, AVX512DQ, AVX512F, CMOV, MMX+
@@ -1494,6 +1728,9 @@ TEXT ·gemvQ4_0AVX512(SB), NOSPLIT, $384-72
 	SHRQ    $0x05, SI
 	IMUL3Q  $0x00000012, SI, SI
 	LEAQ    (SI)(SI*2), DI
+	VXORPS  Z0, Z0, Z0
+	VMOVUPS Z0, (SP)
+	VMOVUPS Z0, 64(SP)
 	VMOVUPS q4Table<>+0(SB), Z0
 
 	// groups of 4 row(s)
@@ -1536,6 +1773,7 @@ gemvQ4_0AVX512_gather4_AVX512:
 	JB      gemvQ4_0AVX512_gather4_AVX512
 
 	// fbuf[i][b] = float32(hbuf[i][b]), exactly (lanes past the chunk's blocks are never read)
+	XORQ      R12, R12
 	VCVTPH2PS (SP), Z9
 	VMOVUPS   Z9, 128(SP)
 	VCVTPH2PS 32(SP), Z9
@@ -1544,9 +1782,8 @@ gemvQ4_0AVX512_gather4_AVX512:
 	VMOVUPS   Z9, 256(SP)
 	VCVTPH2PS 96(SP), Z9
 	VMOVUPS   Z9, 320(SP)
-	XORQ      R12, R12
 
-	// each block of the chunk: acc[i] += decode(block of row i) · x[32 weights]
+	// each block of the chunk: acc[i] += Σ_j (d·q_j)·x_j over the block of row i, d·q_j exact
 gemvQ4_0AVX512_block4_AVX512:
 	VMOVUPS     (R8), Z9
 	VMOVUPS     64(R8), Z10
@@ -1648,11 +1885,11 @@ gemvQ4_0AVX512_gather1_AVX512:
 	JB      gemvQ4_0AVX512_gather1_AVX512
 
 	// fbuf[i][b] = float32(hbuf[i][b]), exactly (lanes past the chunk's blocks are never read)
+	XORQ      R11, R11
 	VCVTPH2PS (SP), Z3
 	VMOVUPS   Z3, 128(SP)
-	XORQ      R11, R11
 
-	// each block of the chunk: acc[i] += decode(block of row i) · x[32 weights]
+	// each block of the chunk: acc[i] += Σ_j (d·q_j)·x_j over the block of row i, d·q_j exact
 gemvQ4_0AVX512_block1_AVX512:
 	VMOVUPS     (R8), Z3
 	VMOVUPS     64(R8), Z4
@@ -1721,14 +1958,19 @@ TEXT ·gemvQ4_0AVX2(SB), NOSPLIT, $384-72
 	SHRQ    $0x05, SI
 	IMUL3Q  $0x00000012, SI, SI
 	LEAQ    (SI)(SI*2), DI
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, (SP)
+	VMOVUPS Y0, 32(SP)
+	VMOVUPS Y0, 64(SP)
+	VMOVUPS Y0, 96(SP)
 	VMOVUPS nib<>+0(SB), Y0
 	VMOVUPS eight<>+0(SB), Y1
+	VMOVUPS expMask<>+0(SB), Y2
 
 	// groups of 4 row(s)
 gemvQ4_0AVX2_rows4_AVX2:
 	CMPQ   CX, $0x04
 	JB     gemvQ4_0AVX2_rows1_AVX2
-	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
@@ -1736,6 +1978,7 @@ gemvQ4_0AVX2_rows4_AVX2:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
 	MOVQ   BX, R8
 	LEAQ   (DX)(SI*1), R9
 
@@ -1764,147 +2007,267 @@ gemvQ4_0AVX2_gather4_AVX2:
 	JB      gemvQ4_0AVX2_gather4_AVX2
 
 	// fbuf[i][b] = float32(hbuf[i][b]), exactly (lanes past the chunk's blocks are never read)
-	VCVTPH2PS (SP), Y10
-	VMOVUPS   Y10, 128(SP)
-	VCVTPH2PS 16(SP), Y10
-	VMOVUPS   Y10, 160(SP)
-	VCVTPH2PS 32(SP), Y10
-	VMOVUPS   Y10, 192(SP)
-	VCVTPH2PS 48(SP), Y10
-	VMOVUPS   Y10, 224(SP)
-	VCVTPH2PS 64(SP), Y10
-	VMOVUPS   Y10, 256(SP)
-	VCVTPH2PS 80(SP), Y10
-	VMOVUPS   Y10, 288(SP)
-	VCVTPH2PS 96(SP), Y10
-	VMOVUPS   Y10, 320(SP)
-	VCVTPH2PS 112(SP), Y10
-	VMOVUPS   Y10, 352(SP)
 	XORQ      R12, R12
+	VCVTPH2PS (SP), Y11
+	VMOVUPS   Y11, 128(SP)
+	VPAND     Y2, Y11, Y11
+	VPCMPEQD  Y2, Y11, Y11
+	VCVTPH2PS 16(SP), Y12
+	VMOVUPS   Y12, 160(SP)
+	VPAND     Y2, Y12, Y12
+	VPCMPEQD  Y2, Y12, Y12
+	VPOR      Y12, Y11, Y11
+	VCVTPH2PS 32(SP), Y12
+	VMOVUPS   Y12, 192(SP)
+	VPAND     Y2, Y12, Y12
+	VPCMPEQD  Y2, Y12, Y12
+	VPOR      Y12, Y11, Y11
+	VCVTPH2PS 48(SP), Y12
+	VMOVUPS   Y12, 224(SP)
+	VPAND     Y2, Y12, Y12
+	VPCMPEQD  Y2, Y12, Y12
+	VPOR      Y12, Y11, Y11
+	VCVTPH2PS 64(SP), Y12
+	VMOVUPS   Y12, 256(SP)
+	VPAND     Y2, Y12, Y12
+	VPCMPEQD  Y2, Y12, Y12
+	VPOR      Y12, Y11, Y11
+	VCVTPH2PS 80(SP), Y12
+	VMOVUPS   Y12, 288(SP)
+	VPAND     Y2, Y12, Y12
+	VPCMPEQD  Y2, Y12, Y12
+	VPOR      Y12, Y11, Y11
+	VCVTPH2PS 96(SP), Y12
+	VMOVUPS   Y12, 320(SP)
+	VPAND     Y2, Y12, Y12
+	VPCMPEQD  Y2, Y12, Y12
+	VPOR      Y12, Y11, Y11
+	VCVTPH2PS 112(SP), Y12
+	VMOVUPS   Y12, 352(SP)
+	VPAND     Y2, Y12, Y12
+	VPCMPEQD  Y2, Y12, Y12
+	VPOR      Y12, Y11, Y11
+	VPTEST    Y11, Y11
+	JNZ       gemvQ4_0AVX2_exact4_AVX2
 
-	// each block of the chunk: acc[i] += decode(block of row i) · x[32 weights]
+	// each block of the chunk: acc[i] += d · Σ_j q_j·x_j over the block of row i
 gemvQ4_0AVX2_block4_AVX2:
 	PREFETCHT0   512(DX)
-	VBROADCASTSS 128(SP)(R12*4), Y10
 	VPMOVZXBD    2(DX), Y11
 	VPSRLD       $0x04, Y11, Y12
 	VPAND        Y0, Y11, Y11
 	VPSUBD       Y1, Y11, Y11
 	VCVTDQ2PS    Y11, Y11
-	VMULPS       Y10, Y11, Y11
-	VFMADD231PS  (R8), Y11, Y2
 	VPSUBD       Y1, Y12, Y12
 	VCVTDQ2PS    Y12, Y12
-	VMULPS       Y10, Y12, Y12
-	VFMADD231PS  64(R8), Y12, Y3
-	VPMOVZXBD    10(DX), Y11
-	VPSRLD       $0x04, Y11, Y12
-	VPAND        Y0, Y11, Y11
-	VPSUBD       Y1, Y11, Y11
-	VCVTDQ2PS    Y11, Y11
-	VMULPS       Y10, Y11, Y11
-	VFMADD231PS  32(R8), Y11, Y2
-	VPSUBD       Y1, Y12, Y12
-	VCVTDQ2PS    Y12, Y12
-	VMULPS       Y10, Y12, Y12
-	VFMADD231PS  96(R8), Y12, Y3
+	VPMOVZXBD    10(DX), Y13
+	VPSRLD       $0x04, Y13, Y14
+	VPAND        Y0, Y13, Y13
+	VPSUBD       Y1, Y13, Y13
+	VCVTDQ2PS    Y13, Y13
+	VPSUBD       Y1, Y14, Y14
+	VCVTDQ2PS    Y14, Y14
+	VMULPS       (R8), Y11, Y11
+	VFMADD231PS  32(R8), Y13, Y11
+	VFMADD231PS  64(R8), Y12, Y11
+	VFMADD231PS  96(R8), Y14, Y11
+	VBROADCASTSS 128(SP)(R12*4), Y12
+	VFMADD231PS  Y12, Y11, Y3
 	PREFETCHT0   512(DX)(SI*1)
-	VBROADCASTSS 192(SP)(R12*4), Y10
 	VPMOVZXBD    2(DX)(SI*1), Y11
 	VPSRLD       $0x04, Y11, Y12
 	VPAND        Y0, Y11, Y11
 	VPSUBD       Y1, Y11, Y11
 	VCVTDQ2PS    Y11, Y11
-	VMULPS       Y10, Y11, Y11
-	VFMADD231PS  (R8), Y11, Y4
 	VPSUBD       Y1, Y12, Y12
 	VCVTDQ2PS    Y12, Y12
-	VMULPS       Y10, Y12, Y12
-	VFMADD231PS  64(R8), Y12, Y5
-	VPMOVZXBD    10(DX)(SI*1), Y11
-	VPSRLD       $0x04, Y11, Y12
-	VPAND        Y0, Y11, Y11
-	VPSUBD       Y1, Y11, Y11
-	VCVTDQ2PS    Y11, Y11
-	VMULPS       Y10, Y11, Y11
-	VFMADD231PS  32(R8), Y11, Y4
-	VPSUBD       Y1, Y12, Y12
-	VCVTDQ2PS    Y12, Y12
-	VMULPS       Y10, Y12, Y12
-	VFMADD231PS  96(R8), Y12, Y5
+	VPMOVZXBD    10(DX)(SI*1), Y13
+	VPSRLD       $0x04, Y13, Y14
+	VPAND        Y0, Y13, Y13
+	VPSUBD       Y1, Y13, Y13
+	VCVTDQ2PS    Y13, Y13
+	VPSUBD       Y1, Y14, Y14
+	VCVTDQ2PS    Y14, Y14
+	VMULPS       (R8), Y11, Y11
+	VFMADD231PS  32(R8), Y13, Y11
+	VFMADD231PS  64(R8), Y12, Y11
+	VFMADD231PS  96(R8), Y14, Y11
+	VBROADCASTSS 192(SP)(R12*4), Y12
+	VFMADD231PS  Y12, Y11, Y5
 	PREFETCHT0   512(DX)(SI*2)
-	VBROADCASTSS 256(SP)(R12*4), Y10
 	VPMOVZXBD    2(DX)(SI*2), Y11
 	VPSRLD       $0x04, Y11, Y12
 	VPAND        Y0, Y11, Y11
 	VPSUBD       Y1, Y11, Y11
 	VCVTDQ2PS    Y11, Y11
-	VMULPS       Y10, Y11, Y11
-	VFMADD231PS  (R8), Y11, Y6
 	VPSUBD       Y1, Y12, Y12
 	VCVTDQ2PS    Y12, Y12
-	VMULPS       Y10, Y12, Y12
-	VFMADD231PS  64(R8), Y12, Y7
-	VPMOVZXBD    10(DX)(SI*2), Y11
-	VPSRLD       $0x04, Y11, Y12
-	VPAND        Y0, Y11, Y11
-	VPSUBD       Y1, Y11, Y11
-	VCVTDQ2PS    Y11, Y11
-	VMULPS       Y10, Y11, Y11
-	VFMADD231PS  32(R8), Y11, Y6
-	VPSUBD       Y1, Y12, Y12
-	VCVTDQ2PS    Y12, Y12
-	VMULPS       Y10, Y12, Y12
-	VFMADD231PS  96(R8), Y12, Y7
+	VPMOVZXBD    10(DX)(SI*2), Y13
+	VPSRLD       $0x04, Y13, Y14
+	VPAND        Y0, Y13, Y13
+	VPSUBD       Y1, Y13, Y13
+	VCVTDQ2PS    Y13, Y13
+	VPSUBD       Y1, Y14, Y14
+	VCVTDQ2PS    Y14, Y14
+	VMULPS       (R8), Y11, Y11
+	VFMADD231PS  32(R8), Y13, Y11
+	VFMADD231PS  64(R8), Y12, Y11
+	VFMADD231PS  96(R8), Y14, Y11
+	VBROADCASTSS 256(SP)(R12*4), Y12
+	VFMADD231PS  Y12, Y11, Y7
 	PREFETCHT0   512(DX)(DI*1)
-	VBROADCASTSS 320(SP)(R12*4), Y10
 	VPMOVZXBD    2(DX)(DI*1), Y11
 	VPSRLD       $0x04, Y11, Y12
 	VPAND        Y0, Y11, Y11
 	VPSUBD       Y1, Y11, Y11
 	VCVTDQ2PS    Y11, Y11
-	VMULPS       Y10, Y11, Y11
-	VFMADD231PS  (R8), Y11, Y8
 	VPSUBD       Y1, Y12, Y12
 	VCVTDQ2PS    Y12, Y12
-	VMULPS       Y10, Y12, Y12
-	VFMADD231PS  64(R8), Y12, Y9
-	VPMOVZXBD    10(DX)(DI*1), Y11
-	VPSRLD       $0x04, Y11, Y12
-	VPAND        Y0, Y11, Y11
-	VPSUBD       Y1, Y11, Y11
-	VCVTDQ2PS    Y11, Y11
-	VMULPS       Y10, Y11, Y11
-	VFMADD231PS  32(R8), Y11, Y8
-	VPSUBD       Y1, Y12, Y12
-	VCVTDQ2PS    Y12, Y12
-	VMULPS       Y10, Y12, Y12
-	VFMADD231PS  96(R8), Y12, Y9
+	VPMOVZXBD    10(DX)(DI*1), Y13
+	VPSRLD       $0x04, Y13, Y14
+	VPAND        Y0, Y13, Y13
+	VPSUBD       Y1, Y13, Y13
+	VCVTDQ2PS    Y13, Y13
+	VPSUBD       Y1, Y14, Y14
+	VCVTDQ2PS    Y14, Y14
+	VMULPS       (R8), Y11, Y11
+	VFMADD231PS  32(R8), Y13, Y11
+	VFMADD231PS  64(R8), Y12, Y11
+	VFMADD231PS  96(R8), Y14, Y11
+	VBROADCASTSS 320(SP)(R12*4), Y12
+	VFMADD231PS  Y12, Y11, Y9
 	ADDQ         $0x00000012, DX
 	ADDQ         $0x00000080, R8
 	INCQ         R12
 	CMPQ         DX, R10
 	JB           gemvQ4_0AVX2_block4_AVX2
-	CMPQ         DX, R9
-	JB           gemvQ4_0AVX2_chunk4_AVX2
+	JMP          gemvQ4_0AVX2_next4_AVX2
+
+	// each block of the chunk: acc[i] += Σ_j (d·q_j)·x_j over the block of row i, d·q_j exact
+gemvQ4_0AVX2_exact4_AVX2:
+	PREFETCHT0   512(DX)
+	VBROADCASTSS 128(SP)(R12*4), Y11
+	VPMOVZXBD    2(DX), Y12
+	VPSRLD       $0x04, Y12, Y13
+	VPAND        Y0, Y12, Y12
+	VPSUBD       Y1, Y12, Y12
+	VCVTDQ2PS    Y12, Y12
+	VMULPS       Y11, Y12, Y12
+	VFMADD231PS  (R8), Y12, Y3
+	VPSUBD       Y1, Y13, Y13
+	VCVTDQ2PS    Y13, Y13
+	VMULPS       Y11, Y13, Y13
+	VFMADD231PS  64(R8), Y13, Y4
+	VPMOVZXBD    10(DX), Y12
+	VPSRLD       $0x04, Y12, Y13
+	VPAND        Y0, Y12, Y12
+	VPSUBD       Y1, Y12, Y12
+	VCVTDQ2PS    Y12, Y12
+	VMULPS       Y11, Y12, Y12
+	VFMADD231PS  32(R8), Y12, Y3
+	VPSUBD       Y1, Y13, Y13
+	VCVTDQ2PS    Y13, Y13
+	VMULPS       Y11, Y13, Y13
+	VFMADD231PS  96(R8), Y13, Y4
+	PREFETCHT0   512(DX)(SI*1)
+	VBROADCASTSS 192(SP)(R12*4), Y11
+	VPMOVZXBD    2(DX)(SI*1), Y12
+	VPSRLD       $0x04, Y12, Y13
+	VPAND        Y0, Y12, Y12
+	VPSUBD       Y1, Y12, Y12
+	VCVTDQ2PS    Y12, Y12
+	VMULPS       Y11, Y12, Y12
+	VFMADD231PS  (R8), Y12, Y5
+	VPSUBD       Y1, Y13, Y13
+	VCVTDQ2PS    Y13, Y13
+	VMULPS       Y11, Y13, Y13
+	VFMADD231PS  64(R8), Y13, Y6
+	VPMOVZXBD    10(DX)(SI*1), Y12
+	VPSRLD       $0x04, Y12, Y13
+	VPAND        Y0, Y12, Y12
+	VPSUBD       Y1, Y12, Y12
+	VCVTDQ2PS    Y12, Y12
+	VMULPS       Y11, Y12, Y12
+	VFMADD231PS  32(R8), Y12, Y5
+	VPSUBD       Y1, Y13, Y13
+	VCVTDQ2PS    Y13, Y13
+	VMULPS       Y11, Y13, Y13
+	VFMADD231PS  96(R8), Y13, Y6
+	PREFETCHT0   512(DX)(SI*2)
+	VBROADCASTSS 256(SP)(R12*4), Y11
+	VPMOVZXBD    2(DX)(SI*2), Y12
+	VPSRLD       $0x04, Y12, Y13
+	VPAND        Y0, Y12, Y12
+	VPSUBD       Y1, Y12, Y12
+	VCVTDQ2PS    Y12, Y12
+	VMULPS       Y11, Y12, Y12
+	VFMADD231PS  (R8), Y12, Y7
+	VPSUBD       Y1, Y13, Y13
+	VCVTDQ2PS    Y13, Y13
+	VMULPS       Y11, Y13, Y13
+	VFMADD231PS  64(R8), Y13, Y8
+	VPMOVZXBD    10(DX)(SI*2), Y12
+	VPSRLD       $0x04, Y12, Y13
+	VPAND        Y0, Y12, Y12
+	VPSUBD       Y1, Y12, Y12
+	VCVTDQ2PS    Y12, Y12
+	VMULPS       Y11, Y12, Y12
+	VFMADD231PS  32(R8), Y12, Y7
+	VPSUBD       Y1, Y13, Y13
+	VCVTDQ2PS    Y13, Y13
+	VMULPS       Y11, Y13, Y13
+	VFMADD231PS  96(R8), Y13, Y8
+	PREFETCHT0   512(DX)(DI*1)
+	VBROADCASTSS 320(SP)(R12*4), Y11
+	VPMOVZXBD    2(DX)(DI*1), Y12
+	VPSRLD       $0x04, Y12, Y13
+	VPAND        Y0, Y12, Y12
+	VPSUBD       Y1, Y12, Y12
+	VCVTDQ2PS    Y12, Y12
+	VMULPS       Y11, Y12, Y12
+	VFMADD231PS  (R8), Y12, Y9
+	VPSUBD       Y1, Y13, Y13
+	VCVTDQ2PS    Y13, Y13
+	VMULPS       Y11, Y13, Y13
+	VFMADD231PS  64(R8), Y13, Y10
+	VPMOVZXBD    10(DX)(DI*1), Y12
+	VPSRLD       $0x04, Y12, Y13
+	VPAND        Y0, Y12, Y12
+	VPSUBD       Y1, Y12, Y12
+	VCVTDQ2PS    Y12, Y12
+	VMULPS       Y11, Y12, Y12
+	VFMADD231PS  32(R8), Y12, Y9
+	VPSUBD       Y1, Y13, Y13
+	VCVTDQ2PS    Y13, Y13
+	VMULPS       Y11, Y13, Y13
+	VFMADD231PS  96(R8), Y13, Y10
+	ADDQ         $0x00000012, DX
+	ADDQ         $0x00000080, R8
+	INCQ         R12
+	CMPQ         DX, R10
+	JB           gemvQ4_0AVX2_exact4_AVX2
+
+gemvQ4_0AVX2_next4_AVX2:
+	CMPQ DX, R9
+	JB   gemvQ4_0AVX2_chunk4_AVX2
 
 	// dst[0:4] = the row sums; p = the next group's row 0
-	VADDPS       Y3, Y2, Y2
-	VADDPS       Y5, Y4, Y4
-	VADDPS       Y7, Y6, Y6
-	VADDPS       Y9, Y8, Y8
-	VEXTRACTF128 $0x01, Y2, X3
-	VADDPS       X3, X2, X2
-	VEXTRACTF128 $0x01, Y4, X3
-	VADDPS       X3, X4, X4
-	VEXTRACTF128 $0x01, Y6, X3
-	VADDPS       X3, X6, X6
-	VEXTRACTF128 $0x01, Y8, X3
-	VADDPS       X3, X8, X8
-	VHADDPS      X4, X2, X2
-	VHADDPS      X8, X6, X6
-	VHADDPS      X6, X2, X2
-	VMOVUPS      X2, (AX)
+	VADDPS       Y4, Y3, Y3
+	VADDPS       Y6, Y5, Y5
+	VADDPS       Y8, Y7, Y7
+	VADDPS       Y10, Y9, Y9
+	VEXTRACTF128 $0x01, Y3, X4
+	VADDPS       X4, X3, X3
+	VEXTRACTF128 $0x01, Y5, X4
+	VADDPS       X4, X5, X5
+	VEXTRACTF128 $0x01, Y7, X4
+	VADDPS       X4, X7, X7
+	VEXTRACTF128 $0x01, Y9, X4
+	VADDPS       X4, X9, X9
+	VHADDPS      X5, X3, X3
+	VHADDPS      X9, X7, X7
+	VHADDPS      X7, X3, X3
+	VMOVUPS      X3, (AX)
 	LEAQ         (R9)(DI*1), DX
 	ADDQ         $0x10, AX
 	SUBQ         $0x04, CX
@@ -1914,8 +2277,8 @@ gemvQ4_0AVX2_block4_AVX2:
 gemvQ4_0AVX2_rows1_AVX2:
 	CMPQ   CX, $0x01
 	JB     gemvQ4_0AVX2_done_AVX2
-	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
 	MOVQ   BX, R8
 	LEAQ   (DX)(SI*1), R9
 
@@ -1938,53 +2301,92 @@ gemvQ4_0AVX2_gather1_AVX2:
 	JB      gemvQ4_0AVX2_gather1_AVX2
 
 	// fbuf[i][b] = float32(hbuf[i][b]), exactly (lanes past the chunk's blocks are never read)
-	VCVTPH2PS (SP), Y4
-	VMOVUPS   Y4, 128(SP)
-	VCVTPH2PS 16(SP), Y4
-	VMOVUPS   Y4, 160(SP)
 	XORQ      R11, R11
+	VCVTPH2PS (SP), Y5
+	VMOVUPS   Y5, 128(SP)
+	VPAND     Y2, Y5, Y5
+	VPCMPEQD  Y2, Y5, Y5
+	VCVTPH2PS 16(SP), Y6
+	VMOVUPS   Y6, 160(SP)
+	VPAND     Y2, Y6, Y6
+	VPCMPEQD  Y2, Y6, Y6
+	VPOR      Y6, Y5, Y5
+	VPTEST    Y5, Y5
+	JNZ       gemvQ4_0AVX2_exact1_AVX2
 
-	// each block of the chunk: acc[i] += decode(block of row i) · x[32 weights]
+	// each block of the chunk: acc[i] += d · Σ_j q_j·x_j over the block of row i
 gemvQ4_0AVX2_block1_AVX2:
 	PREFETCHT0   512(DX)
-	VBROADCASTSS 128(SP)(R11*4), Y4
 	VPMOVZXBD    2(DX), Y5
 	VPSRLD       $0x04, Y5, Y6
 	VPAND        Y0, Y5, Y5
 	VPSUBD       Y1, Y5, Y5
 	VCVTDQ2PS    Y5, Y5
-	VMULPS       Y4, Y5, Y5
-	VFMADD231PS  (R8), Y5, Y2
 	VPSUBD       Y1, Y6, Y6
 	VCVTDQ2PS    Y6, Y6
-	VMULPS       Y4, Y6, Y6
-	VFMADD231PS  64(R8), Y6, Y3
-	VPMOVZXBD    10(DX), Y5
-	VPSRLD       $0x04, Y5, Y6
-	VPAND        Y0, Y5, Y5
-	VPSUBD       Y1, Y5, Y5
-	VCVTDQ2PS    Y5, Y5
-	VMULPS       Y4, Y5, Y5
-	VFMADD231PS  32(R8), Y5, Y2
-	VPSUBD       Y1, Y6, Y6
-	VCVTDQ2PS    Y6, Y6
-	VMULPS       Y4, Y6, Y6
-	VFMADD231PS  96(R8), Y6, Y3
+	VPMOVZXBD    10(DX), Y7
+	VPSRLD       $0x04, Y7, Y8
+	VPAND        Y0, Y7, Y7
+	VPSUBD       Y1, Y7, Y7
+	VCVTDQ2PS    Y7, Y7
+	VPSUBD       Y1, Y8, Y8
+	VCVTDQ2PS    Y8, Y8
+	VMULPS       (R8), Y5, Y5
+	VFMADD231PS  32(R8), Y7, Y5
+	VFMADD231PS  64(R8), Y6, Y5
+	VFMADD231PS  96(R8), Y8, Y5
+	VBROADCASTSS 128(SP)(R11*4), Y6
+	VFMADD231PS  Y6, Y5, Y3
 	ADDQ         $0x00000012, DX
 	ADDQ         $0x00000080, R8
 	INCQ         R11
 	CMPQ         DX, DI
 	JB           gemvQ4_0AVX2_block1_AVX2
-	CMPQ         DX, R9
-	JB           gemvQ4_0AVX2_chunk1_AVX2
+	JMP          gemvQ4_0AVX2_next1_AVX2
+
+	// each block of the chunk: acc[i] += Σ_j (d·q_j)·x_j over the block of row i, d·q_j exact
+gemvQ4_0AVX2_exact1_AVX2:
+	PREFETCHT0   512(DX)
+	VBROADCASTSS 128(SP)(R11*4), Y5
+	VPMOVZXBD    2(DX), Y6
+	VPSRLD       $0x04, Y6, Y7
+	VPAND        Y0, Y6, Y6
+	VPSUBD       Y1, Y6, Y6
+	VCVTDQ2PS    Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VFMADD231PS  (R8), Y6, Y3
+	VPSUBD       Y1, Y7, Y7
+	VCVTDQ2PS    Y7, Y7
+	VMULPS       Y5, Y7, Y7
+	VFMADD231PS  64(R8), Y7, Y4
+	VPMOVZXBD    10(DX), Y6
+	VPSRLD       $0x04, Y6, Y7
+	VPAND        Y0, Y6, Y6
+	VPSUBD       Y1, Y6, Y6
+	VCVTDQ2PS    Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VFMADD231PS  32(R8), Y6, Y3
+	VPSUBD       Y1, Y7, Y7
+	VCVTDQ2PS    Y7, Y7
+	VMULPS       Y5, Y7, Y7
+	VFMADD231PS  96(R8), Y7, Y4
+	ADDQ         $0x00000012, DX
+	ADDQ         $0x00000080, R8
+	INCQ         R11
+	CMPQ         DX, DI
+	JB           gemvQ4_0AVX2_exact1_AVX2
+
+gemvQ4_0AVX2_next1_AVX2:
+	CMPQ DX, R9
+	JB   gemvQ4_0AVX2_chunk1_AVX2
 
 	// dst[0:1] = the row sums; p = the next group's row 0
-	VADDPS       Y3, Y2, Y2
-	VEXTRACTF128 $0x01, Y2, X3
-	VADDPS       X3, X2, X2
-	VHADDPS      X2, X2, X2
-	VHADDPS      X2, X2, X2
-	VMOVSS       X2, (AX)
+	VADDPS       Y4, Y3, Y3
+	VEXTRACTF128 $0x01, Y3, X4
+	VADDPS       X4, X3, X3
+	VHADDPS      X3, X3, X3
+	VHADDPS      X3, X3, X3
+	VMOVSS       X3, (AX)
 	MOVQ         R9, DX
 	ADDQ         $0x04, AX
 	SUBQ         $0x01, CX

@@ -174,6 +174,13 @@ func gemv(f *format, v *vec.ISA) {
 	} else {
 		g.hbuf = AllocLocal(2 * chunkBlocks * rowsPerPass)
 		g.fbuf = AllocLocal(4 * chunkBlocks * rowsPerPass)
+		// Zero the scale buffer: the lanes of a short chunk past its
+		// blocks are converted and checked for Inf and NaN too.
+		z := v.Vec()
+		VXORPS(z, z, z)
+		for o := 0; o < 2*chunkBlocks*rowsPerPass; o += v.Bytes() {
+			VMOVUPS(z, g.hbuf.Offset(o))
+		}
 	}
 	g.loadConsts()
 
@@ -204,6 +211,7 @@ var constData = map[string]func(i int) uint32{
 	"q4Table": func(i int) uint32 { return math.Float32bits(float32(i - 8)) },
 	"nib":     func(int) uint32 { return 0xf },
 	"eight":   func(int) uint32 { return 8 },
+	"expMask": func(int) uint32 { return 0x7f800000 },
 }
 
 var globals = map[string]Mem{}
@@ -228,7 +236,9 @@ func (g *k) loadConsts() {
 	case g.f == q4_0 && g.v.Wide():
 		names = []string{"q4Table"}
 	case g.f == q4_0:
-		names = []string{"nib", "eight"}
+		names = []string{"nib", "eight", "expMask"}
+	case g.f == q8_0 && !g.v.Wide():
+		names = []string{"expMask"}
 	}
 	for _, s := range names {
 		r := g.v.Vec()
@@ -415,17 +425,87 @@ func (g *k) blocks(nr int, l func(string) string) {
 	JB(LabelRef(l("gather")))
 
 	Comment("fbuf[i][b] = float32(hbuf[i][b]), exactly (lanes past the chunk's blocks are never read)")
+	factored := g.factored()
+	var km Register
+	if factored && v.Wide() {
+		km = K()
+	}
+	var spec VecVirtual
+	XORQ(bi, bi) // before the checks' jumps: both block loops start at 0
 	for i := 0; i < nr; i++ {
 		for h := 0; h < chunkBlocks/v.Lanes; h++ {
 			t := v.Vec()
 			VCVTPH2PS(g.hbuf.Offset(2*chunkBlocks*i+2*v.Lanes*h), t)
 			VMOVUPS(t, g.fbuf.Offset(4*chunkBlocks*i+4*v.Lanes*h))
+			if !factored {
+				continue
+			}
+			// Is any scale ±Inf or NaN? Then the chunk takes the exact
+			// path. Lanes past the chunk hold zeros or scales seen earlier
+			// in this call, so they can only send a chunk to the exact
+			// path needlessly, never skip it.
+			if v.Wide() {
+				if i == 0 {
+					VFPCLASSPSZ(U8(fpclassInfNaN), t, km)
+				} else {
+					kt := K()
+					VFPCLASSPSZ(U8(fpclassInfNaN), t, kt)
+					KORW(kt, km, km)
+				}
+				continue
+			}
+			// AVX2: exponent bits all ones ⇔ ±Inf or NaN.
+			VPAND(g.consts["expMask"], t, t)
+			VPCMPEQD(g.consts["expMask"], t, t)
+			if spec == nil {
+				spec = t
+			} else {
+				VPOR(t, spec, spec)
+			}
 		}
 	}
-	XORQ(bi, bi)
+	// Only now, with every row's scales converted, may a chunk leave for
+	// the exact path.
+	if km != nil {
+		KORTESTW(km, km)
+		JNZ(LabelRef(l("exact")))
+	}
+	if spec != nil {
+		VPTEST(spec, spec)
+		JNZ(LabelRef(l("exact")))
+	}
+	g.blockLoop(nr, l, "block", bi, pend, factored)
+	if factored {
+		JMP(LabelRef(l("next")))
+		g.blockLoop(nr, l, "exact", bi, pend, false)
+	}
+	Label(l("next"))
+	CMPQ(g.p, g.rowEnd)
+	JB(LabelRef(l("chunk")))
+}
 
-	Comment("each block of the chunk: acc[i] += decode(block of row i) · x[32 weights]")
-	Label(l("block"))
+// fpclassInfNaN is VFPCLASSPS's class selector for QNaN (0x01), +Inf
+// (0x08), −Inf (0x10) and SNaN (0x80).
+const fpclassInfNaN = 0x99
+
+// factored reports whether the kernel's main block loop factors the block
+// scale out of its block, Σ_blocks d·(Σ_j q_j·x_j), with an exact path,
+// d·q per weight, for chunks that hold a non-finite scale (Inf·0 must give
+// NaN there, which the factored sum would not). It saves the per-weight
+// multiplication by d. The error bound holds: d·q is exact, so the
+// factored sum only reassociates exact products. The AVX-512 Q4_0 kernel
+// folds d into its code table instead, which is exact and as cheap.
+func (g *k) factored() bool { return g.f == q8_0 || !g.v.Wide() }
+
+// blockLoop emits the loop over the blocks of one chunk, at label name.
+func (g *k) blockLoop(nr int, l func(string) string, name string, bi, pend GPVirtual, factored bool) {
+	v, bb := g.v, g.f.blockBytes
+	if factored {
+		Comment("each block of the chunk: acc[i] += d · Σ_j q_j·x_j over the block of row i")
+	} else {
+		Comment("each block of the chunk: acc[i] += Σ_j (d·q_j)·x_j over the block of row i, d·q_j exact")
+	}
+	Label(l(name))
 	var xv [2]VecVirtual
 	if v.Wide() {
 		// Two zmm of x per block, loaded once for the nr rows. AVX2 has no
@@ -440,9 +520,12 @@ func (g *k) blocks(nr int, l func(string) string) {
 			PREFETCHT0(g.row(g.p, i, d))
 		}
 		d := g.fbuf.Offset(4*chunkBlocks*i).Idx(bi, 4)
-		if g.f == q8_0 {
+		switch {
+		case factored:
+			g.factoredBlock(i, d, xv)
+		case g.f == q8_0:
 			g.q8Block(i, d, xv)
-		} else {
+		default:
 			g.q4Block(i, d, xv)
 		}
 	}
@@ -450,9 +533,67 @@ func (g *k) blocks(nr int, l func(string) string) {
 	ADDQ(U32(128), g.xp)
 	INCQ(bi)
 	CMPQ(g.p, pend)
-	JB(LabelRef(l("block")))
-	CMPQ(g.p, g.rowEnd)
-	JB(LabelRef(l("chunk")))
+	JB(LabelRef(l(name)))
+}
+
+// decodeCodes returns the block's 32 codes of row i as float32 vectors in
+// weight order (2 zmm or 4 ymm): q_j for Q8_0, q_j−8 for Q4_0, exact.
+//
+// Q8_0: VPMOVSXBD sign-extends 16 (8) int8 to dwords, VCVTDQ2PS converts.
+// Q4_0 (AVX2): VPMOVZXBD the 8 bytes of each half h of qs to dwords; AND
+// 0xF is the code of weight 8h+j, a shift right by 4 that of weight
+// 16+8h+j; subtract 8 and convert.
+func (g *k) decodeCodes(i int) []VecVirtual {
+	v := g.v
+	var out []VecVirtual
+	if g.f == q8_0 {
+		for u := 0; u < 32/v.Lanes; u++ {
+			w := v.Vec()
+			VPMOVSXBD(g.row(g.p, i, 2+v.Lanes*u), w)
+			VCVTDQ2PS(w, w)
+			out = append(out, w)
+		}
+		return out
+	}
+	out = make([]VecVirtual, 4)
+	for h := 0; h < 2; h++ {
+		q, hi := YMM(), YMM()
+		VPMOVZXBD(g.row(g.p, i, 2+8*h), q)
+		VPSRLD(U8(4), q, hi)
+		VPAND(g.consts["nib"], q, q)
+		for u, c := range []VecVirtual{q, hi} {
+			VPSUBD(g.consts["eight"], c, c)
+			VCVTDQ2PS(c, c)
+			out[h+2*u] = c
+		}
+	}
+	return out
+}
+
+// factoredBlock accumulates one block of row i (at p), whose scale, as a
+// float32, is at d: s = Σ_j q_j·x_j (one VMULPS, then FMAs, lane-wise),
+// then acc[i][0] += d·s (an FMA, d broadcast from memory on AVX-512).
+func (g *k) factoredBlock(i int, d Mem, xv [2]VecVirtual) {
+	v := g.v
+	codes := g.decodeCodes(i)
+	xm := func(u int) Op {
+		if v.Wide() {
+			return xv[u]
+		}
+		return Mem{Base: g.xp, Disp: 32 * u}
+	}
+	s := codes[0]
+	VMULPS(xm(0), s, s)
+	for u := 1; u < len(codes); u++ {
+		VFMADD231PS(xm(u), codes[u], s)
+	}
+	if v.Wide() {
+		VFMADD231PS_BCST(d, s, g.acc[i][0])
+		return
+	}
+	dv := YMM()
+	VBROADCASTSS(d, dv)
+	VFMADD231PS(dv, s, g.acc[i][0])
 }
 
 // q8Block accumulates one Q8_0 block of row i (at p), whose scale, as a
