@@ -21,6 +21,10 @@ func gemvBF16NEON(dst []float32, w []byte, x []float32)
 // gemvQ8_0NEON is the Q8_0 Gemv: gemvQ8_0NEONRows, and the generic twin
 // for each group of rows in which a block scale is ±Inf or NaN.
 func gemvQ8_0NEON(dst []float32, w []byte, x []float32) {
+	if !factorSafe(x) {
+		gemvFormat(Q8_0, dst, w, x)
+		return
+	}
 	for len(dst) > 0 {
 		i := gemvQ8_0NEONRows(dst, w, x)
 		dst, w = gemvSpecialRows(Q8_0, dst, w, x, i, 4)
@@ -29,10 +33,37 @@ func gemvQ8_0NEON(dst []float32, w []byte, x []float32) {
 
 // gemvQ4_0NEON is the Q4_0 Gemv, as gemvQ8_0NEON.
 func gemvQ4_0NEON(dst []float32, w []byte, x []float32) {
+	if !factorSafe(x) {
+		gemvFormat(Q4_0, dst, w, x)
+		return
+	}
 	for len(dst) > 0 {
 		i := gemvQ4_0NEONRows(dst, w, x)
 		dst, w = gemvSpecialRows(Q4_0, dst, w, x, i, 4)
 	}
+}
+
+// factorSafe reports whether every |x[j]| is below 2¹⁰⁰ (so none is ±Inf
+// or NaN either). The quantized kernels factor scales out of their sums:
+// they add up quants times x, at most 2¹⁹·max|x| in magnitude (a Q6_K
+// super-block's Σ sc·Σ q·x: 16·32·128·max|x|), and multiply by d after.
+// With d < 1 such a sum can overflow where the decoded weights' products
+// do not; below 2¹⁰⁰ it cannot. Underflow needs no guard: quants and
+// sub-block scales are integers, so a product q·x is 0 or at least |x| in
+// magnitude, and a sum that cancels into the subnormal range is exact there
+// (every multiple of 2⁻¹⁴⁹ below 2⁻¹²⁵ is a float32); only the fused
+// product by the scale rounds there, once per block, which the bound's
+// n·2⁻¹⁴⁹ covers. Activations of 2¹⁰⁰ are not real ones; the wrappers give
+// them to the generic twin, which rounds each decoded product as the
+// reference does.
+func factorSafe(x []float32) bool {
+	const lim = 0x1p100
+	for _, v := range x {
+		if !(v < lim && v > -lim) {
+			return false
+		}
+	}
+	return true
 }
 
 // gemvSpecialRows is the slow path of the kernels that factor block scales
@@ -67,6 +98,10 @@ func gemvQ4_0NEONRows(dst []float32, w []byte, x []float32) int
 // gemvQ6_KNEON is the Q6_K Gemv: gemvQ6_KNEONRows, and the generic twin for
 // each row with a non-finite d.
 func gemvQ6_KNEON(dst []float32, w []byte, x []float32) {
+	if !factorSafe(x) {
+		gemvFormat(Q6_K, dst, w, x)
+		return
+	}
 	for len(dst) > 0 {
 		i := gemvQ6_KNEONRows(dst, w, x)
 		dst, w = gemvSpecialRows(Q6_K, dst, w, x, i, 1)
@@ -91,6 +126,10 @@ const q4kChunk = 16384
 // a time (adding each chunk's products to dst after the first), and runs
 // the generic twin over the chunk for each row with a non-finite d or dmin.
 func gemvQ4_KNEON(dst []float32, w []byte, x []float32) {
+	if !factorSafe(x) {
+		gemvFormat(Q4_K, dst, w, x)
+		return
+	}
 	var xs [q4kChunk / 32]float32
 	stride := len(w) / len(dst)
 	for c := 0; c < len(x); c += q4kChunk {

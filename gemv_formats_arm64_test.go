@@ -79,3 +79,66 @@ func TestGemvFormatsNEONPaths(t *testing.T) {
 		}
 	}
 }
+
+// TestGemvFormatsNEONExtremeX checks the factored kernels at the ends of
+// float32's range: activations near 2¹²² with tiny scales, where Σ q·x
+// overflows but the decoded products do not (factorSafe sends them to the
+// generic twin), and subnormal activations with the largest scales, where
+// the factored sums stay exact.
+func TestGemvFormatsNEONExtremeX(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	kernels := map[Format]func([]float32, []byte, []float32){
+		Q8_0: gemvQ8_0NEON, Q4_0: gemvQ4_0NEON, Q6_K: gemvQ6_KNEON, Q4_K: gemvQ4_KNEON,
+	}
+	for _, f := range []Format{Q8_0, Q4_0, Q6_K, Q4_K} {
+		for _, c := range []struct {
+			name  string
+			scale uint16  // every binary16 scale (d, and dmin for Q4_K)
+			x     float32 // the activations' magnitude
+		}{
+			{"huge x, tiny d", 0x0400, 0x1p122}, // d = 2⁻¹⁴
+			{"subnormal x, d=65504", 0x7bff, 0x1p-140},
+			{"subnormal x, d=2", 0x4000, 0x1p-147},
+		} {
+			rows, cols := 5, 512
+			rb := f.rowBytes(cols)
+			w := make([]byte, rows*rb)
+			for i := range w {
+				w[i] = byte(r.Uint32())
+			}
+			dOff := 0
+			if f == Q6_K {
+				dOff = 208
+			}
+			for b := 0; b < len(w); b += f.BlockBytes() {
+				binary.LittleEndian.PutUint16(w[b+dOff:], c.scale)
+				if f == Q4_K {
+					binary.LittleEndian.PutUint16(w[b+2:], c.scale)
+				}
+			}
+			x := make([]float32, cols)
+			for i := range x {
+				x[i] = c.x * float32(1+r.IntN(7)) * float32(1-2*r.IntN(2))
+			}
+			got, want := make([]float32, rows), make([]float32, rows)
+			kernels[f](got, w, x)
+			gemvFormat(f, want, w, x)
+			dec := make([]float32, cols)
+			for i := range got {
+				dequantize(f, dec, w[i*rb:(i+1)*rb])
+				var abs float64
+				for j, v := range dec {
+					m := math.Abs(float64(v))
+					if f == Q4_K {
+						m += 63 * math.Abs(float64(HalfToFloat32(c.scale)))
+					}
+					abs += m * math.Abs(float64(x[j]))
+				}
+				bound := 2*float64(cols+8)*0x1p-24*abs + 2*float64(cols)*0x1p-149
+				if d := math.Abs(float64(got[i]) - float64(want[i])); !(d <= bound) {
+					t.Errorf("%v %s: dst[%d] = %v, generic twin %v (bound %v)", f, c.name, i, got[i], want[i], bound)
+				}
+			}
+		}
+	}
+}
