@@ -547,7 +547,7 @@ func q6k(v *vec.ISA) {
 	var c3c, cc0, caa VecVirtual
 	setup := func() {
 		sc = AllocLocal(64)
-		qb = AllocLocal(128)
+		qb = AllocLocal(256)
 		if v.Wide() {
 			c3c, cc0, caa = ZMM(), ZMM(), ZMM()
 			VMOVDQU64(bytesConst("kq_3c", 0x3c), c3c)
@@ -557,35 +557,77 @@ func q6k(v *vec.ISA) {
 	}
 	body := func() {
 		k.q6kScales(sc)
-		for h := 0; h < 2; h++ {
-			if v.Wide() {
-				k.q6kBytes512(h, qb, c3c, cc0, caa)
-			} else {
-				k.q6kBytes2(h, qb)
-			}
-			Commentf("acc += (4·(q−32))·(d·sc/4)·x for weights %d-%d", 128*h, 128*h+127)
-			var s VecVirtual // AVX2: d·sc/4 of the sub-block, broadcast
-			for g := 0; g < 128/v.Lanes; g++ {
-				sub := 8*h + g*v.Lanes/16 // scales[sub] applies to these lanes
-				if !v.Wide() && g%2 == 0 {
-					s = YMM()
-					VBROADCASTSS(sc.Offset(4*sub), s)
-				}
-				q := v.Vec()
-				if v.Wide() {
-					VPMOVSXBD(qb.Offset(16*g), q)
+		if v.Wide() {
+			for h := 0; h < 2; h++ {
+				k.q6kBytes512(h, qb.Offset(128*h), c3c, cc0, caa)
+				Commentf("acc += (4·(q−32))·(d·sc/4)·x for weights %d-%d", 128*h, 128*h+127)
+				for g := 0; g < 8; g++ {
+					q := ZMM()
+					VPMOVSXBD(qb.Offset(128*h+16*g), q)
 					VCVTDQ2PS(q, q)
-					VMULPS_BCST(sc.Offset(4*sub), q, q)
-				} else {
-					VPMOVSXBD(qb.Offset(8*g), q)
-					VCVTDQ2PS(q, q)
-					VMULPS(s, q, q)
+					VMULPS_BCST(sc.Offset(4*(8*h+g)), q, q)
+					VFMADD231PS(k.xm(128*h+16*g), q, k.acc[g%4])
 				}
-				VFMADD231PS(k.xm(128*h+v.Lanes*g), q, k.acc[g%4])
 			}
+			return
 		}
+		for h := 0; h < 2; h++ {
+			k.q6kBytes2(h, qb.Offset(128*h))
+		}
+		k.branch(k.q6kFinite, func() { k.q6k2Sums(sc, qb) }, func() { k.q6k2(sc, qb) })
 	}
 	k.emit(setup, body)
+}
+
+// q6kFinite jumps to notFinite unless the block's binary16 d is finite.
+func (k *kernel) q6kFinite(notFinite string) {
+	Comment("d finite? (exponent bits not all ones)")
+	t := GP32()
+	MOVWLZX(k.bm(q6kD), t)
+	ANDL(U32(0x7c00), t)
+	CMPL(t, U32(0x7c00))
+	JEQ(LabelRef(notFinite))
+}
+
+// q6k2 is the exact AVX2 Q6_K super-block: w = (4·(q−32))·(d·sc/4) per
+// weight, then acc += w·x. Per 8 weights: VPMOVSXBD, VCVTDQ2PS, VMULPS and
+// the FMA.
+func (k *kernel) q6k2(sc, qb Mem) {
+	Comment("acc += (4·(q−32))·(d·sc/4)·x, each weight exact")
+	for sub := 0; sub < 16; sub++ {
+		s := YMM()
+		VBROADCASTSS(sc.Offset(4*sub), s)
+		for u := 0; u < 2; u++ {
+			q := YMM()
+			VPMOVSXBD(qb.Offset(16*sub+8*u), q)
+			VCVTDQ2PS(q, q)
+			VMULPS(s, q, q)
+			VFMADD231PS(k.xm(16*sub+8*u), q, k.acc[(2*sub+u)%4])
+		}
+	}
+}
+
+// q6k2Sums is the AVX2 Q6_K super-block for a finite d, with the scale
+// factored out of each sub-block of 16: s = Σ (4·(q−32))·x (a VMULPS and an
+// FMA), acc += s·(d·sc/4). Each term of s is exact, so the error stays
+// within the bound for |w·x|; the one scale multiply per 16 weights instead
+// of one per 8 saves an eighth of the uops. A non-finite d would turn
+// 0·Inf = NaN weights into ±Inf, hence q6kFinite.
+func (k *kernel) q6k2Sums(sc, qb Mem) {
+	Comment("acc += (d·sc/4)·Σ (4·(q−32))·x per sub-block of 16")
+	for sub := 0; sub < 16; sub++ {
+		var q [2]VecVirtual
+		for u := 0; u < 2; u++ {
+			q[u] = YMM()
+			VPMOVSXBD(qb.Offset(16*sub+8*u), q[u])
+			VCVTDQ2PS(q[u], q[u])
+		}
+		VMULPS(k.xm(16*sub), q[0], q[0])
+		VFMADD231PS(k.xm(16*sub+8), q[1], q[0])
+		s := YMM()
+		VBROADCASTSS(sc.Offset(4*sub), s)
+		VFMADD231PS(s, q[0], k.acc[sub%4])
+	}
 }
 
 // q6kScales stores the 16 float32 scales d·sc_j/4 of the Q6_K block at k.p
