@@ -80,6 +80,10 @@ type kernelSet struct {
 	gemvQ4_0 func(dst []float32, w []byte, x []float32)
 	gemvQ4_K func(dst []float32, w []byte, x []float32)
 	gemvQ6_K func(dst []float32, w []byte, x []float32)
+
+	// gemm is one k slice of the batched projection (gemm.go, see
+	// gemmBlock): rows of W against groups of 16 packed positions.
+	gemm func(c []float32, ldc int, w []float32, ldw, rows, kc int, xp []float32, gs, groups int, add bool)
 }
 
 // level is one ISA available to this build: its kernels and the CPU features

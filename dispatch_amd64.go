@@ -27,6 +27,8 @@ var archLevels = []level{
 		gemvQ4_0: gemvQ4_0AVX512,
 		gemvQ4_K: gemvQ4_KAVX512,
 		gemvQ6_K: gemvQ6_KAVX512,
+
+		gemm: gemmAVX512,
 	}},
 	{isa: AVX2, features: []cpuid.FeatureID{cpuid.AVX2, cpuid.FMA3, cpuid.F16C}, kernels: kernelSet{
 		dot:  dotAVX2,
@@ -47,5 +49,7 @@ var archLevels = []level{
 		gemvQ4_0: gemvQ4_0AVX2,
 		gemvQ4_K: gemvQ4_KAVX2,
 		gemvQ6_K: gemvQ6_KAVX2,
+
+		gemm: gemmAVX2,
 	}},
 }

@@ -25,6 +25,8 @@ var genericKernels = kernelSet{
 	gemvQ4_0: gemvQ4_0,
 	gemvQ4_K: gemvQ4_K,
 	gemvQ6_K: gemvQ6_K,
+
+	gemm: gemmBlock,
 }
 
 // dot is the pure-Go twin of dotAVX2, dotAVX512 and dotNEON.

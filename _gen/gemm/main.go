@@ -1,0 +1,223 @@
+// Command gemm generates gemm_amd64.s: the register-blocked f32 micro-kernels
+// of package lmhead's batched projection (Matrix.Gemm). Run it through go
+// generate in the root.
+//
+// Each micro-kernel computes one tile of C = W·Xᵀ over a slice of kc columns:
+//
+//	c[r][p] (+)= Σ_{k<kc} w[r][k] · xp[k][p]
+//
+// for MR rows of W and NR positions. W is read in place, row r at w + r·ws
+// bytes; the positions come packed (lmhead's packX): 16 positions of one k
+// are 64 contiguous bytes, a group of 16 positions is kc·64 bytes apart from
+// the next ("gs"). This is the outer-product form: each W weight is
+// broadcast to every lane and multiplied by a vector of positions, so every
+// accumulator lane is an output of its own and no horizontal reduction is
+// needed; the tile is loaded from c at the start and stored back at the end,
+// which makes the k-blocking a plain continuation of each lane's FMA chain.
+package main
+
+import (
+	"flag"
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+
+	"github.com/lmhead/lmhead/_gen/vec"
+)
+
+// The tile shapes. An FMA has a latency of 4 cycles and two issue per cycle
+// on the Intel cores with AVX-512 (and Zen 4), so at least 8 independent
+// accumulators keep both FMA pipes busy; more accumulators per loaded
+// vector cut the loads per FMA.
+//
+// AVX-512, 32 zmm: 12 rows × 2 vectors of 16 positions = 24 accumulators,
+// 2 position vectors, and 2 registers for the broadcast weight (so that the
+// broadcast of row r+1 can issue while row r's FMAs wait): 28 registers.
+// Per k: 2 vector loads + 12 broadcast loads for 24 FMAs (12 cycles at two
+// FMAs per cycle), well under the 2–3 loads per cycle the core can issue.
+//
+// AVX2, 16 ymm: 6 rows × 2 vectors of 8 positions = 12 accumulators, 2
+// position vectors, 1 broadcast register: 15 registers. Per k: 2 + 6 loads
+// for 12 FMAs.
+const (
+	mr512  = 12 // rows of the AVX-512 tiles
+	mrAVX2 = 6  // rows of the AVX2 tile
+	// kUnroll is the k steps per loop trip: the W and position offsets of
+	// the steps are displacements, so the pointer updates are per trip.
+	kUnroll = 4
+	// groupLanes is the positions in one packed group: 16 float32, one
+	// zmm, two ymm, one 64-byte cache line per k.
+	groupLanes = 16
+	groupBytes = 4 * groupLanes
+)
+
+func main() {
+	ConstraintExpr("amd64,!purego")
+	tile(&shape{name: "gemmTile12x32AVX512", rows: mr512, groups: 2, lanes: 16})
+	tile(&shape{name: "gemmTile12x16AVX512", rows: mr512, groups: 1, lanes: 16})
+	tile(&shape{name: "gemmTile6x16AVX2", rows: mrAVX2, groups: 1, lanes: 8})
+	Generate()
+	vec.CheckAVX2Registers(flag.Lookup("out").Value.String())
+}
+
+// shape is one micro-kernel: rows of W × groups of 16 positions, in vectors
+// of lanes float32.
+type shape struct {
+	name          string
+	rows, groups  int
+	lanes         int
+	vecsPerGroup  int
+	w             []GPVirtual // base registers: rows 3i, 3i+1, 3i+2 at w[i] + {0, ws, 2ws}
+	ws, xp, gs, k GPVirtual
+}
+
+func (s *shape) vec() VecVirtual {
+	if s.lanes == 16 {
+		return ZMM()
+	}
+	return YMM()
+}
+
+// wMem is the address of W[r][k0+u] where k0 is the current trip's start.
+func (s *shape) wMem(r, u int) Mem {
+	m := Mem{Base: s.w[r/3], Disp: 4 * u}
+	if r%3 != 0 {
+		m.Index, m.Scale = s.ws, uint8(r%3)
+	}
+	return m
+}
+
+// xMem is the address of vector v (in lanes) of the positions at step u.
+func (s *shape) xMem(v, u int) Mem {
+	g, off := v/s.vecsPerGroup, (v%s.vecsPerGroup)*4*s.lanes
+	m := Mem{Base: s.xp, Disp: u*groupBytes + off}
+	if g == 1 {
+		m.Index, m.Scale = s.gs, 1
+	}
+	return m
+}
+
+// tile emits func name(c *float32, cs int, w *float32, ws int, xp *float32,
+// gs int, kc int, add bool).
+func tile(s *shape) {
+	s.vecsPerGroup = groupLanes / s.lanes
+	nv := s.groups * s.vecsPerGroup
+	TEXT(s.name, NOSPLIT, "func(c *float32, cs int, w *float32, ws int, xp *float32, gs int, kc int, add bool)")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s computes the %d×%d tile c[r][p] (+)= Σ_{k<kc} w[r][k]·xp[k][p]:", s.name, s.rows, s.groups*groupLanes),
+		"row r of c at c+r·cs bytes, row r of W at w+r·ws bytes, position group g of",
+		"xp at xp+g·gs bytes, 64 bytes per k. With add false c is overwritten.",
+		"It requires kc ≥ 1.")
+	c := Load(Param("c"), GP64())
+	cs := Load(Param("cs"), GP64())
+	s.w = make([]GPVirtual, (s.rows+2)/3)
+	s.w[0] = Load(Param("w"), GP64()).(GPVirtual)
+	s.ws = Load(Param("ws"), GP64()).(GPVirtual)
+	s.xp = Load(Param("xp"), GP64()).(GPVirtual)
+	s.gs = Load(Param("gs"), GP64()).(GPVirtual)
+	s.k = Load(Param("kc"), GP64()).(GPVirtual)
+	add := Load(Param("add"), GP8())
+	Comment("rows 3i..3i+2 of W are at w[i] + {0, ws, 2·ws}: w[i] = w + 3i·ws")
+	ws3 := GP64()
+	LEAQ(Mem{Base: s.ws, Index: s.ws, Scale: 2}, ws3)
+	for i := 1; i < len(s.w); i++ {
+		s.w[i] = GP64()
+		LEAQ(Mem{Base: s.w[i-1], Index: ws3, Scale: 1}, s.w[i])
+	}
+
+	acc := make([][]VecVirtual, s.rows)
+	for r := range acc {
+		acc[r] = make([]VecVirtual, nv)
+		for v := range acc[r] {
+			acc[r][v] = s.vec()
+		}
+	}
+	// cMem is the address of vector v of tile row r, from a row pointer.
+	cMem := func(row Register, v int) Mem {
+		g, off := v/s.vecsPerGroup, (v%s.vecsPerGroup)*4*s.lanes
+		return Mem{Base: row, Disp: g*groupBytes + off}
+	}
+	Comment("acc = c (add) or 0")
+	TESTB(add, add)
+	JZ(LabelRef(s.name + "_zero"))
+	{
+		p := GP64()
+		MOVQ(c, p)
+		for r := range acc {
+			for v := range acc[r] {
+				VMOVUPS(cMem(p, v), acc[r][v])
+			}
+			if r+1 < len(acc) {
+				ADDQ(cs, p)
+			}
+		}
+	}
+	JMP(LabelRef(s.name + "_k"))
+	Label(s.name + "_zero")
+	for r := range acc {
+		for v := range acc[r] {
+			VXORPS(acc[r][v], acc[r][v], acc[r][v])
+		}
+	}
+	Label(s.name + "_k")
+	x := make([]VecVirtual, nv)
+	for v := range x {
+		x[v] = s.vec()
+	}
+	b := []VecVirtual{s.vec(), s.vec()}
+	if s.lanes == 8 {
+		b = b[:1] // AVX2 has 16 registers: 12 accumulators, 2 x, 1 broadcast
+	}
+	// step emits one k step at displacement u: acc[r][v] += w[r][k]·x[v].
+	step := func(u int) {
+		for v := range x {
+			VMOVUPS(s.xMem(v, u), x[v])
+		}
+		for r := 0; r < s.rows; r++ {
+			t := b[r%len(b)]
+			VBROADCASTSS(s.wMem(r, u), t)
+			for v := range x {
+				VFMADD231PS(t, x[v], acc[r][v])
+			}
+		}
+	}
+	advance := func(u int) {
+		for _, w := range s.w {
+			ADDQ(U32(4*u), w)
+		}
+		ADDQ(U32(groupBytes*u), s.xp)
+	}
+	Commentf("%d k steps per trip; each step: acc[r][v] += broadcast(W[r][k]) · positions[k][v]", kUnroll)
+	CMPQ(s.k, U32(kUnroll))
+	JB(LabelRef(s.name + "_single"))
+	Label(s.name + "_loop")
+	for u := 0; u < kUnroll; u++ {
+		step(u)
+	}
+	advance(kUnroll)
+	SUBQ(U32(kUnroll), s.k)
+	CMPQ(s.k, U32(kUnroll))
+	JAE(LabelRef(s.name + "_loop"))
+	Comment("the last kc mod 4 steps")
+	Label(s.name + "_single")
+	TESTQ(s.k, s.k)
+	JZ(LabelRef(s.name + "_store"))
+	step(0)
+	advance(1)
+	DECQ(s.k)
+	JMP(LabelRef(s.name + "_single"))
+
+	Label(s.name + "_store")
+	for r := range acc {
+		for v := range acc[r] {
+			VMOVUPS(acc[r][v], cMem(c, v))
+		}
+		if r+1 < len(acc) {
+			ADDQ(cs, c)
+		}
+	}
+	VZEROUPPER()
+	RET()
+}

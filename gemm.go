@@ -1,0 +1,192 @@
+package lmhead
+
+import (
+	"fmt"
+	"sync"
+)
+
+// The batched projection: C = W·Xᵀ for n positions at once. A Gemv reads
+// every weight once per position and does two flops with it, so it runs at
+// the memory bandwidth; here each weight, once in cache, meets every
+// position, so the work becomes bound by the FMA units instead.
+//
+// The driver blocks the work three ways (the numbers are for d = 4096):
+//
+//   - positions, gemmMaxPos at a time, packed (packX) so that 16 positions
+//     of one k are one 64-byte vector: the micro-kernels broadcast one
+//     weight and multiply it by 16 positions in one FMA;
+//   - rows of W, gemmPanelRows at a time: a panel that is decoded once (for
+//     formats other than F32) and then meets every position;
+//   - k, gemmKC columns at a time, so that the panel's slice (48 KiB) and
+//     the positions' slice (up to 128·1 KiB) stay in L2 and one tile's
+//     positions (2·16 KiB... 32 KiB) in L1 while the row tiles stream by.
+//
+// Within one k slice the active level's gemm kernel walks pairs of
+// position groups and, inside, tiles of rows (kernels gemm*). Its tile
+// loads the partial sums from C and stores them back, so the k slices
+// continue every output's FMA chain: the rounding is that of one
+// sequential sum over k, the error bound of Dot.
+const (
+	// gemmKC is the k slice: 256 float32 of a position group are 16 KiB,
+	// two groups 32 KiB, inside a 48 KiB L1 with room for the W rows of a
+	// tile (12·1 KiB); the tile's loads and stores of C (48 vectors) are
+	// under 1% of its 256·24 FMAs.
+	gemmKC = 256
+	// gemmPanelRows is the rows of W decoded at once: a multiple of every
+	// level's tile rows (12 AVX-512, 6 AVX2), 48·d float32 = 768 KiB at
+	// d = 4096, which stays in a 2 MiB L2 next to the packed positions'
+	// slice.
+	gemmPanelRows = 48
+	// gemmMaxPos bounds the positions packed at once (128·d float32 = 2 MiB
+	// at d = 4096): more positions re-read W (and re-decode it) once per
+	// gemmMaxPos, which at 128 positions is 256 flops per weight.
+	gemmMaxPos = 128
+	// gemmGroup is the positions in one packed group: one 64-byte vector
+	// per k.
+	gemmGroup = 16
+)
+
+// Gemm computes the projection of n positions at once, dst = X·Wᵀ with W
+// this matrix (V = Rows(), d = Cols()):
+//
+//	dst[i*V+v] = Σ_k W[v][k] · x[i*d+k]     for i < n, v < V
+//
+// x holds n hidden states of d float32 (row-major), dst n rows of V logits.
+// W[v][k] is the weight as [Matrix.Dequantize] decodes it. Each output
+// carries the error bound of [Dot] (it is one float32 FMA chain over k).
+//
+// For n = 1 it is [Matrix.Gemv]. For more, W is read (and, for formats
+// other than F32, decoded into float32) once per 128 positions, in panels
+// of 48 rows that meet every position in cache, so the cost per position
+// falls towards the FMA throughput of the core instead of the memory
+// bandwidth. Gemm does not allocate once its scratch (a per-size buffer in
+// a sync.Pool: the packed positions, one decoded panel and one panel of
+// outputs, about (min(n,128)+48)·d·4 bytes) is warm.
+//
+// Gemm panics unless n ≥ 0, len(x) == n·Cols() and len(dst) == n·Rows().
+// dst must not overlap x or the matrix.
+func (m Matrix) Gemm(dst, x []float32, n int) {
+	if n < 0 || len(x) != n*m.cols || len(dst) != n*m.rows {
+		panic(fmt.Sprintf("lmhead.Matrix.Gemm: n=%d, len(x)=%d, len(dst)=%d, want n ≥ 0, len(x) = n×Cols = %d×%d, len(dst) = n×Rows = %d×%d",
+			n, len(x), len(dst), n, m.cols, n, m.rows))
+	}
+	if n == 0 || m.rows == 0 {
+		return
+	}
+	if m.cols == 0 {
+		clear(dst)
+		return
+	}
+	if n == 1 {
+		m.Gemv(dst, x)
+		return
+	}
+	s := gemmPool.Get().(*gemmScratch)
+	defer gemmPool.Put(s)
+	m.gemm(s, dst, x, n)
+}
+
+// Gemm computes dst = X·Wᵀ for a row-major W of V = len(w)/d rows and
+// d = len(x)/n columns: dst[i*V+v] = Σ_k w[v*d+k]·x[i*d+k] for n positions.
+// It is [Matrix.Gemm] of the F32 view of w.
+//
+// Gemm panics unless n ≥ 1, len(x) is a multiple n·d of n, and len(w) and
+// len(dst) are V·d and n·V for one V.
+func Gemm(dst, w, x []float32, n int) {
+	if n < 1 || len(x)%n != 0 {
+		panic(fmt.Sprintf("lmhead.Gemm: n=%d, len(x)=%d, want n ≥ 1 and len(x) a multiple of n", n, len(x)))
+	}
+	d := len(x) / n
+	if len(dst)%n != 0 || len(w) != len(dst)/n*d {
+		panic(fmt.Sprintf("lmhead.Gemm: len(dst)=%d, len(w)=%d, want len(dst) = n×V and len(w) = V×d with n=%d, d=%d",
+			len(dst), len(w), n, d))
+	}
+	m := Matrix{format: F32, rows: len(dst) / n, cols: d, data: f32Bytes(w)}
+	m.Gemm(dst, x, n)
+}
+
+// gemmScratch holds Gemm's buffers between calls.
+type gemmScratch struct {
+	xp, c, w []float32
+}
+
+var gemmPool = sync.Pool{New: func() any { return new(gemmScratch) }}
+
+// buf returns b with length n, reusing its memory when it is big enough.
+func buf(b *[]float32, n int) []float32 {
+	if cap(*b) < n {
+		*b = make([]float32, n)
+	}
+	return (*b)[:n]
+}
+
+// gemm is Gemm for n ≥ 2, rows ≥ 1, cols ≥ 1.
+func (m Matrix) gemm(s *gemmScratch, dst, x []float32, n int) {
+	d, V := m.cols, m.rows
+	var wf []float32
+	inPlace := false
+	if m.format == F32 && f32InPlace(m.data) {
+		wf, inPlace = bytesF32(m.data), true
+	}
+	kernel := active.gemm
+	for p0 := 0; p0 < n; p0 += gemmMaxPos {
+		pn := min(gemmMaxPos, n-p0)
+		groups := (pn + gemmGroup - 1) / gemmGroup
+		ldc := groups * gemmGroup
+		xp := buf(&s.xp, groups*gemmGroup*d)
+		packX(xp, x[p0*d:(p0+pn)*d], pn, d)
+		c := buf(&s.c, gemmPanelRows*ldc)
+		for r0 := 0; r0 < V; r0 += gemmPanelRows {
+			rn := min(gemmPanelRows, V-r0)
+			var w []float32
+			if inPlace {
+				w = wf[r0*d : (r0+rn)*d]
+			} else {
+				w = m.Dequantize(buf(&s.w, gemmPanelRows*d), r0, r0+rn)
+			}
+			for kb := 0; kb < d; kb += gemmKC {
+				kn := min(gemmKC, d-kb)
+				kernel(c, ldc, w[kb:], d, rn, kn, xp[kb*gemmGroup:], d*gemmGroup, groups, kb > 0)
+			}
+			// Scatter the panel's outputs, c[r][p], to dst[p][r0+r].
+			for p := 0; p < pn; p++ {
+				out := dst[(p0+p)*V+r0 : (p0+p)*V+r0+rn]
+				for r := range out {
+					out[r] = c[r*ldc+p]
+				}
+			}
+		}
+	}
+}
+
+// packX writes the n positions of x (n×d row-major) to xp in groups of
+// gemmGroup: position p's x[k] goes to xp[(p/16)·16d + 16k + p%16]. The
+// lanes of the last group past n are zero, so the kernels run whole groups
+// and their extra outputs are zero (and never read).
+func packX(xp, x []float32, n, d int) {
+	groups := (n + gemmGroup - 1) / gemmGroup
+	for g := 0; g < groups; g++ {
+		out := xp[g*gemmGroup*d : (g+1)*gemmGroup*d]
+		lanes := min(gemmGroup, n-g*gemmGroup)
+		if lanes < gemmGroup {
+			clear(out)
+		}
+		for l := 0; l < lanes; l++ {
+			row := x[(g*gemmGroup+l)*d : (g*gemmGroup+l+1)*d]
+			for k, v := range row {
+				out[k*gemmGroup+l] = v
+			}
+		}
+	}
+}
+
+// checkGemmBlock panics if a gemm kernel's arguments would reach past its
+// slices; the assembly tiles take raw pointers.
+func checkGemmBlock(c []float32, ldc int, w []float32, ldw, rows, kc int, xp []float32, gs, groups int) {
+	if rows < 1 || kc < 1 || groups < 1 || ldc < groups*gemmGroup ||
+		len(c) < (rows-1)*ldc+groups*gemmGroup || len(w) < (rows-1)*ldw+kc ||
+		len(xp) < (groups-1)*gs+kc*gemmGroup {
+		panic(fmt.Sprintf("lmhead: gemm block: len(c)=%d ldc=%d len(w)=%d ldw=%d rows=%d kc=%d len(xp)=%d gs=%d groups=%d",
+			len(c), ldc, len(w), ldw, rows, kc, len(xp), gs, groups))
+	}
+}
