@@ -17,9 +17,9 @@ import (
 //     weight and multiply it by 16 positions in one FMA;
 //   - rows of W, gemmPanelRows at a time: a panel that is decoded once (for
 //     formats other than F32) and then meets every position;
-//   - k, gemmKC columns at a time, so that the panel's slice (48 KiB) and
+//   - k, gemmKC columns at a time, so that the panel's slice (96 KiB) and
 //     the positions' slice (up to 128·1 KiB) stay in L2 and one tile's
-//     positions (2·16 KiB... 32 KiB) in L1 while the row tiles stream by.
+//     positions (two groups of 16 KiB) in L1 while the row tiles go by.
 //
 // Within one k slice the active level's gemm kernel walks pairs of
 // position groups and, inside, tiles of rows (kernels gemm*). Its tile
@@ -33,10 +33,12 @@ const (
 	// under 1% of its 256·24 FMAs.
 	gemmKC = 256
 	// gemmPanelRows is the rows of W decoded at once: a multiple of every
-	// level's tile rows (12 AVX-512, 6 AVX2), 48·d float32 = 768 KiB at
-	// d = 4096, which stays in a 2 MiB L2 next to the packed positions'
-	// slice.
-	gemmPanelRows = 48
+	// level's tile rows (12 AVX-512, 6 AVX2), 96·d float32 = 1.5 MiB at
+	// d = 4096, in a 2 MiB L2 (Sapphire Rapids). Per panel the packed
+	// positions are read once more from L2 or L3, 4·n·d bytes for
+	// 2·96·n·d flops; 48 rows measured a few percent slower at n = 64
+	// (within the noise of a shared machine).
+	gemmPanelRows = 96
 	// gemmMaxPos bounds the positions packed at once (128·d float32 = 2 MiB
 	// at d = 4096): more positions re-read W (and re-decode it) once per
 	// gemmMaxPos, which at 128 positions is 256 flops per weight.
@@ -57,11 +59,11 @@ const (
 //
 // For n = 1 it is [Matrix.Gemv]. For more, W is read (and, for formats
 // other than F32, decoded into float32) once per 128 positions, in panels
-// of 48 rows that meet every position in cache, so the cost per position
+// of 96 rows that meet every position in cache, so the cost per position
 // falls towards the FMA throughput of the core instead of the memory
 // bandwidth. Gemm does not allocate once its scratch (a per-size buffer in
 // a sync.Pool: the packed positions, one decoded panel and one panel of
-// outputs, about (min(n,128)+48)·d·4 bytes) is warm.
+// outputs, about (min(n,128)+96)·d·4 bytes) is warm.
 //
 // Gemm panics unless n ≥ 0, len(x) == n·Cols() and len(dst) == n·Rows().
 // dst must not overlap x or the matrix.
