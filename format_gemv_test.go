@@ -128,7 +128,11 @@ func TestFormatGemvSpecial(t *testing.T) {
 }
 
 // TestFormatGemvHugeX checks tiny and huge activations, up to sums near the
-// top of float32's range (where no order of summation overflows).
+// top of float32's range (where no order of summation overflows), and
+// activations near 2¹¹⁵ against the smallest scales (2⁻¹⁴, subnormal
+// ones): there the decoded products d·q·x are finite, but a kernel that
+// factors d out of a block sums q·x first, which overflows unless it
+// guards against it.
 func TestFormatGemvHugeX(t *testing.T) {
 	tu.ForEachISA(t, func(t *testing.T, isa lmhead.ISA) {
 		r := tu.Rand(85)
@@ -144,6 +148,24 @@ func TestFormatGemvHugeX(t *testing.T) {
 				}
 				checkFormatGemv(t, fmt.Sprintf("%v x·%g", f, scale), m, x)
 			}
+			// Every binary16 scale set to 2⁻¹⁴ (or a subnormal), x up to
+			// 2¹¹⁵: |d·q·x| ≤ 2⁻¹⁴·127·2¹¹⁵ < 2¹⁰⁸, a finite sum.
+			if len(tu.ScaleOffsets(f)) == 0 {
+				continue
+			}
+			big := tu.RandRows(r, f, 3, cols)
+			for i, o := 0, tu.ScaleOffsets(f); i+f.BlockBytes() <= len(big); i += f.BlockBytes() {
+				for k, off := range o {
+					binary.LittleEndian.PutUint16(big[i+off:], []uint16{0x0400, 0x8400, 0x0200}[(i/f.BlockBytes()+k)%3])
+				}
+			}
+			mb, _ := lmhead.NewMatrix(f, 3, cols, big)
+			x := make([]float32, cols)
+			tu.Fill(r, x)
+			for j := range x {
+				x[j] *= 0x1p115
+			}
+			checkFormatGemv(t, fmt.Sprintf("%v with scales 2⁻¹⁴ and x·2¹¹⁵", f), mb, x)
 		}
 	})
 }
