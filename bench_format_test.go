@@ -155,3 +155,22 @@ func BenchmarkGemvFormat(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDequantize decodes 64 rows of 4096 weights (a panel of the
+// batched projection) per op, for every level and format; MB/s counts the
+// encoded bytes read.
+func BenchmarkDequantize(b *testing.B) {
+	tu.ForEachISABench(b, func(b *testing.B, isa lmhead.ISA) {
+		for _, f := range benchFormats(b) {
+			b.Run(f.String(), func(b *testing.B) {
+				m := benchMatrix(b, f, 64, 4096, 0)
+				dst := make([]float32, 64*4096)
+				b.SetBytes(int64(len(m.Bytes())))
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					m.Dequantize(dst, 0, 64)
+				}
+			})
+		}
+	})
+}

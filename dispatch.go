@@ -81,6 +81,16 @@ type kernelSet struct {
 	gemvQ4_K func(dst []float32, w []byte, x []float32)
 	gemvQ6_K func(dst []float32, w []byte, x []float32)
 
+	// The decoder of each quantized format (quant_decode.go): whole blocks
+	// of src into dst[:len(src)/BlockBytes·BlockSize], bit for bit as
+	// ggml decodes them. src may start at any address.
+	dequantF16  func(dst []float32, src []byte)
+	dequantBF16 func(dst []float32, src []byte)
+	dequantQ8_0 func(dst []float32, src []byte)
+	dequantQ4_0 func(dst []float32, src []byte)
+	dequantQ4_K func(dst []float32, src []byte)
+	dequantQ6_K func(dst []float32, src []byte)
+
 	// gemm is one k slice of the batched projection (gemm.go, see
 	// gemmBlock): rows of W against groups of 16 packed positions.
 	gemm func(c []float32, ldc int, w []float32, ldw, rows, kc int, xp []float32, gs, groups int, add bool)

@@ -103,17 +103,46 @@ func TestHalfToFloat32(t *testing.T) {
 }
 
 // TestDequantize checks Dequantize bit for bit against the reference
-// decoders on random blocks of every format, for ranges of rows.
+// decoders on random blocks of every format, for ranges of rows, on every
+// level, with the blocks at every start offset mod 4 (of a whole
+// allocation: the first row starts where the buffer does).
 func TestDequantize(t *testing.T) {
+	tu.ForEachISA(t, func(t *testing.T, isa lmhead.ISA) { testDequantize(t) })
+}
+
+func testDequantize(t *testing.T) {
 	r := tu.Rand(81)
-	for _, f := range lmhead.Formats() {
-		cols := 2 * 256
-		rows := 5
-		b := tu.RandRows(r, f, rows, cols)
-		m, err := lmhead.NewMatrix(f, rows, cols, b)
-		if err != nil {
-			t.Fatal(err)
+	same := func(got []float32, want []float64) int {
+		for i := range want {
+			if float64(got[i]) != want[i] && !(math.IsNaN(want[i]) && math.IsNaN(float64(got[i]))) {
+				return i
+			}
 		}
+		return -1
+	}
+	for _, f := range lmhead.Formats() {
+		// Every row length of the Gemv tests, at every start mod 4.
+		for _, cols := range formatCols(f) {
+			for off := 0; off < 4; off++ {
+				rb, _ := f.RowBytes(cols)
+				b := tu.AlignedBytes(3*rb, off)
+				tu.FillRows(r, f, b)
+				m, _ := lmhead.NewMatrix(f, 3, cols, b)
+				dst, whole := tu.Offset(3*cols, 1, -3.5)
+				got := m.Dequantize(dst, 0, 3)
+				if i := tu.Untouched(whole, 1, 3*cols, -3.5); i >= 0 {
+					t.Fatalf("%v %d cols at %d: Dequantize wrote outside dst at %d", f, cols, off, i)
+				}
+				want, _ := tu.RefDecode(f, b)
+				if i := same(got, want); i >= 0 {
+					t.Fatalf("%v %d cols at %d: weight %d = %v, want %v", f, cols, off, i, got[i], want[i])
+				}
+			}
+		}
+		// Every range of rows.
+		cols, rows := 2*256, 5
+		b := tu.RandRows(r, f, rows, cols)
+		m, _ := lmhead.NewMatrix(f, rows, cols, b)
 		rb := m.RowBytes()
 		for lo := 0; lo <= rows; lo++ {
 			for hi := lo; hi <= rows; hi++ {
@@ -124,10 +153,8 @@ func TestDequantize(t *testing.T) {
 				if len(got) != len(want) || dst[len(dst)-1] != 42 {
 					t.Fatalf("%v rows [%d:%d): %d values (guard %v), want %d", f, lo, hi, len(got), dst[len(dst)-1], len(want))
 				}
-				for i := range want {
-					if float64(got[i]) != want[i] && !(math.IsNaN(want[i]) && math.IsNaN(float64(got[i]))) {
-						t.Fatalf("%v rows [%d:%d) weight %d: %v, want %v", f, lo, hi, i, got[i], want[i])
-					}
+				if i := same(got, want); i >= 0 {
+					t.Fatalf("%v rows [%d:%d) weight %d: %v, want %v", f, lo, hi, i, got[i], want[i])
 				}
 			}
 		}
@@ -193,7 +220,12 @@ func loadFixtures(t *testing.T) []fixture {
 // output. This is the witness that is independent of everything in this
 // repository, the reference decoders included.
 func TestDequantizeGGML(t *testing.T) {
-	for _, fx := range loadFixtures(t) {
+	fixtures := loadFixtures(t)
+	tu.ForEachISA(t, func(t *testing.T, isa lmhead.ISA) { testDequantizeGGML(t, fixtures) })
+}
+
+func testDequantizeGGML(t *testing.T, fixtures []fixture) {
+	for _, fx := range fixtures {
 		m, err := lmhead.NewMatrix(fx.format, fx.rows, fx.cols, fx.data)
 		if err != nil {
 			t.Fatalf("%s: %v", fx.name, err)

@@ -26,6 +26,13 @@ var genericKernels = kernelSet{
 	gemvQ4_K: gemvQ4_K,
 	gemvQ6_K: gemvQ6_K,
 
+	dequantF16:  decodeF16,
+	dequantBF16: decodeBF16,
+	dequantQ8_0: decodeQ8_0,
+	dequantQ4_0: decodeQ4_0,
+	dequantQ4_K: decodeQ4_K,
+	dequantQ6_K: decodeQ6_K,
+
 	gemm: gemmBlock,
 }
 

@@ -169,7 +169,23 @@ func (m Matrix) Dequantize(dst []float32, lo, hi int) []float32 {
 		return dst
 	}
 	rb := m.RowBytes()
-	dequantize(m.format, dst, m.data[lo*rb:hi*rb])
+	src := m.data[lo*rb : hi*rb]
+	switch m.format {
+	case F32:
+		dequantizeF32(dst, src)
+	case F16:
+		active.dequantF16(dst, src)
+	case BF16:
+		active.dequantBF16(dst, src)
+	case Q8_0:
+		active.dequantQ8_0(dst, src)
+	case Q4_0:
+		active.dequantQ4_0(dst, src)
+	case Q4_K:
+		active.dequantQ4_K(dst, src)
+	case Q6_K:
+		active.dequantQ6_K(dst, src)
+	}
 	return dst
 }
 
