@@ -30,5 +30,12 @@ var archLevels = []level{
 		gemvQ4_0: gemvQ4_0NEON,
 		gemvQ4_K: gemvQ4_KNEON,
 		gemvQ6_K: gemvQ6_KNEON,
+
+		dequantF16:  nil, // dequantF16NEON
+		dequantBF16: nil, // dequantBF16NEON
+		dequantQ8_0: nil, // dequantQ8_0NEON
+		dequantQ4_0: nil, // dequantQ4_0NEON
+		dequantQ4_K: nil, // dequantQ4_KNEON
+		dequantQ6_K: nil, // dequantQ6_KNEON
 	}},
 }
