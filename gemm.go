@@ -122,8 +122,21 @@ func buf(b *[]float32, n int) []float32 {
 	return (*b)[:n]
 }
 
-// gemm is Gemm for n ≥ 2, rows ≥ 1, cols ≥ 1.
+// gemm is Gemm for n ≥ 2, rows ≥ 1, cols ≥ 1: it packs gemmMaxPos
+// positions at a time and runs gemmPacked on them.
 func (m Matrix) gemm(s *gemmScratch, dst, x []float32, n int) {
+	d, V := m.cols, m.rows
+	for p0 := 0; p0 < n; p0 += gemmMaxPos {
+		pn := min(gemmMaxPos, n-p0)
+		xp := buf(&s.xp, (pn+gemmGroup-1)/gemmGroup*gemmGroup*d)
+		packX(xp, x[p0*d:(p0+pn)*d], pn, d)
+		m.gemmPacked(s, dst[p0*V:], V, xp, pn)
+	}
+}
+
+// gemmPacked computes dst[i*ldd+v] = Σ_k W[v][k]·x_i[k] for the n ≥ 1
+// positions packed in xp (packX's layout), gemmMaxPos positions at a time.
+func (m Matrix) gemmPacked(s *gemmScratch, dst []float32, ldd int, xp []float32, n int) {
 	d, V := m.cols, m.rows
 	var wf []float32
 	inPlace := false
@@ -135,8 +148,7 @@ func (m Matrix) gemm(s *gemmScratch, dst, x []float32, n int) {
 		pn := min(gemmMaxPos, n-p0)
 		groups := (pn + gemmGroup - 1) / gemmGroup
 		ldc := groups * gemmGroup
-		xp := buf(&s.xp, groups*gemmGroup*d)
-		packX(xp, x[p0*d:(p0+pn)*d], pn, d)
+		xg := xp[p0*d:] // p0 is a multiple of 16: group p0/16 starts at p0·d
 		c := buf(&s.c, gemmPanelRows*ldc)
 		for r0 := 0; r0 < V; r0 += gemmPanelRows {
 			rn := min(gemmPanelRows, V-r0)
@@ -148,17 +160,72 @@ func (m Matrix) gemm(s *gemmScratch, dst, x []float32, n int) {
 			}
 			for kb := 0; kb < d; kb += gemmKC {
 				kn := min(gemmKC, d-kb)
-				kernel(c, ldc, w[kb:], d, rn, kn, xp[kb*gemmGroup:], d*gemmGroup, groups, kb > 0)
+				kernel(c, ldc, w[kb:], d, rn, kn, xg[kb*gemmGroup:], d*gemmGroup, groups, kb > 0)
 			}
 			// Scatter the panel's outputs, c[r][p], to dst[p][r0+r].
 			for p := 0; p < pn; p++ {
-				out := dst[(p0+p)*V+r0 : (p0+p)*V+r0+rn]
+				out := dst[(p0+p)*ldd+r0 : (p0+p)*ldd+r0+rn]
 				for r := range out {
 					out[r] = c[r*ldc+p]
 				}
 			}
 		}
 	}
+}
+
+// Batch is n input vectors of d float32 packed for [Matrix.GemmBatch].
+// Gemm packs its positions on every call (one pass over x); a caller that
+// applies the same positions to many blocks of rows, or to several
+// matrices, packs them once into a Batch. The zero value is an empty
+// Batch; Pack reuses its memory.
+type Batch struct {
+	xp   []float32
+	n, d int
+}
+
+// Pack packs the n vectors of x (n×d row-major, d = len(x)/n) into b,
+// replacing what b held. It allocates only when b's memory is too small:
+// (n rounded up to 16)·d float32. It panics unless n ≥ 1 and len(x) is a
+// multiple of n.
+func (b *Batch) Pack(x []float32, n int) {
+	if n < 1 || len(x)%n != 0 {
+		panic(fmt.Sprintf("lmhead.Batch.Pack: n=%d, len(x)=%d, want n ≥ 1 and len(x) a multiple of n", n, len(x)))
+	}
+	b.n, b.d = n, len(x)/n
+	packX(buf(&b.xp, (n+gemmGroup-1)/gemmGroup*gemmGroup*b.d), x, n, b.d)
+}
+
+// Len returns the number of vectors in b.
+func (b *Batch) Len() int { return b.n }
+
+// Dim returns the length d of each vector in b.
+func (b *Batch) Dim() int { return b.d }
+
+// GemmBatch is [Matrix.Gemm] of the packed positions of b into a strided
+// dst: dst[i*ldd+v] = Σ_k W[v][k]·x_i[k] for i < b.Len(), v < Rows(). The
+// stride lets a row block of a bigger matrix (SliceRows) write its columns
+// of a shared n×V output. dst elements outside those are not touched.
+//
+// GemmBatch panics unless b.Dim() == Cols(), ldd ≥ Rows() and
+// len(dst) ≥ (b.Len()-1)·ldd + Rows().
+func (m Matrix) GemmBatch(dst []float32, ldd int, b *Batch) {
+	n := b.n
+	if b.d != m.cols || ldd < m.rows || (n > 0 && len(dst) < (n-1)*ldd+m.rows) {
+		panic(fmt.Sprintf("lmhead.Matrix.GemmBatch: Dim=%d, ldd=%d, len(dst)=%d, want Dim = Cols = %d, ldd ≥ Rows = %d, len(dst) ≥ (Len-1)×ldd + Rows = (%d-1)×%d + %d",
+			b.d, ldd, len(dst), m.cols, m.rows, n, ldd, m.rows))
+	}
+	if n == 0 || m.rows == 0 {
+		return
+	}
+	if m.cols == 0 {
+		for i := 0; i < n; i++ {
+			clear(dst[i*ldd : i*ldd+m.rows])
+		}
+		return
+	}
+	s := gemmPool.Get().(*gemmScratch)
+	defer gemmPool.Put(s)
+	m.gemmPacked(s, dst, ldd, b.xp, n)
 }
 
 // packX writes the n positions of x (n×d row-major) to xp in groups of

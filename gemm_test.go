@@ -167,3 +167,25 @@ func TestGemmPanics(t *testing.T) {
 	}
 	m.Gemm(nil, nil, 0)
 }
+
+// TestGemmBatch checks GemmBatch on two row blocks of W writing their
+// columns of one strided output (the way head splits the vocabulary among
+// workers) against the float64 reference, on every level.
+func TestGemmBatch(t *testing.T) {
+	tu.ForEachISA(t, func(t *testing.T, isa lmhead.ISA) {
+		r := tu.Rand(1015)
+		V, d := 61, 300
+		for _, n := range []int{1, 2, 17, 33, 130} {
+			w, x := make([]float32, V*d), make([]float32, n*d)
+			tu.Fill(r, w)
+			tu.Fill(r, x)
+			m, _ := lmhead.MatrixF32(w, V, d)
+			var b lmhead.Batch
+			b.Pack(x, n)
+			got := make([]float32, n*V)
+			m.SliceRows(0, 13).GemmBatch(got, V, &b)
+			m.SliceRows(13, V).GemmBatch(got[13:], V, &b)
+			checkGemm(t, fmt.Sprintf("%v n=%d", isa, n), got, w, x, V, d, n)
+		}
+	})
+}

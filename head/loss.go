@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/lmhead/lmhead"
 	"github.com/lmhead/lmhead/softmax"
 )
 
@@ -63,9 +62,12 @@ type Loss struct {
 // torch.nn.functional.cross_entropy with reduction="mean".
 //
 // For a plain or Dense head no V-sized buffer per position is made and W
-// is read once per batch, not once per position: W is walked in blocks of
-// rows small enough to stay in L2, each block is applied to every hidden
-// state, and per position an online logsumexp collects the blocks.
+// is read once per 128 positions, not once per position: the logits of a
+// block of rows are computed for every position by one matrix product
+// (lmhead.Matrix.GemmBatch, bound by the FMA units rather than the memory
+// bandwidth) and per position an online logsumexp collects the blocks. Its
+// scratch is the packed positions (the counted ones, n×e float32), an
+// n×960 block of logits per worker and a few values per position.
 //
 // It returns an error if len(hidden) != len(targets)·Hidden, if a target
 // is neither in [0, V) nor the ignore index, or if LabelSmoothing is not
@@ -114,7 +116,7 @@ func (h *Head) CrossEntropy(hidden []float32, targets []int, opt LossOptions) (L
 			total += nll
 		}
 	} else {
-		total = h.ceBatch(sc, hidden, targets, rows, eps)
+		total = h.ceBatch(hidden, targets, rows, eps)
 	}
 	loss.SumNLL = total
 	loss.MeanNLL = total / float64(len(rows))
@@ -129,84 +131,34 @@ type ceStat struct {
 	tgt float32       // the target's logit, if in this part's rows
 }
 
-// ceTask walks its part of W in blocks and applies each block to every
-// position.
-type ceTask struct {
-	h       *Head
-	z       []float32 // positions' unembedding inputs, len(rows)×e
-	targets []int     // per position
-	parts   int
-	rowsPer int // rows of W per block
-	smooth  bool
-	stats   []ceStat // parts × positions
-	blk     []float32
-}
-
-func (t *ceTask) run(p int) {
-	h, e := t.h, t.h.embed
-	lo, hi := span(p, t.parts, h.vocab)
-	np := len(t.targets)
-	st := t.stats[p*np : (p+1)*np]
-	clear(st)
-	blk := t.blk[p*t.rowsPer : (p+1)*t.rowsPer]
-	tmp := make([]float32, blockRows)
-	for r := lo; r < hi; r += t.rowsPer {
-		b := blk[:min(t.rowsPer, hi-r)]
-		w := h.weight.SliceRows(r, r+len(b))
-		for i := range st {
-			w.Gemv(b, t.z[i*e:(i+1)*e])
-			h.finish(b, r, tmp)
-			st[i].st = softmax.Merge(st[i].st, softmax.Partial(b, 1))
-			if t.smooth {
-				st[i].tot += float64(lmhead.Sum(b))
-			}
-			if tg := t.targets[i]; tg >= r && tg < r+len(b) {
-				st[i].tgt = b[tg-r]
-			}
+// ceBatch returns the sum over rows of the (smoothed) NLL of a plain or
+// Dense head: the positions that count are packed for the batched product
+// and the fused logsumexp pass of the batch methods (lseBatch) gives every
+// position its normalizer, target logit and, for label smoothing, the sum
+// of its logits.
+func (h *Head) ceBatch(hidden []float32, targets []int, rows []int, eps float64) float64 {
+	d, np := h.hidden, len(rows)
+	bs := batchPool.Get().(*batchScratch)
+	defer batchPool.Put(bs)
+	x := hidden
+	if np != len(targets) {
+		x = grown(&bs.xs, np*d)
+		for j, r := range rows {
+			copy(x[j*d:(j+1)*d], hidden[r*d:(r+1)*d])
 		}
 	}
-}
-
-// ceRowBytes is the size of the block of W that CrossEntropy keeps in
-// cache while applying it to every position: well inside a 1 MiB L2.
-const ceRowBytes = 256 << 10
-
-// ceBatch returns the sum over rows of the (smoothed) NLL of a plain or
-// Dense head.
-func (h *Head) ceBatch(sc *scratch, hidden []float32, targets []int, rows []int, eps float64) float64 {
-	d, e := h.hidden, h.embed
-	np := len(rows)
-	z := make([]float32, np*e)
-	tg := make([]int, np)
+	tg := grown(&bs.ints, np)
 	for j, r := range rows {
 		tg[j] = targets[r]
-		copy(z[j*e:(j+1)*e], h.input(sc, hidden[r*d:(r+1)*d]))
 	}
-	rowsPer := max(4, min(blockRows, ceRowBytes/max(1, h.weight.RowBytes())))
-	// Enough positions make even a small W worth splitting.
-	parts := partsFor(h.workers, h.vocab, e*np)
-	t := &ceTask{
-		h: h, z: z, targets: tg, parts: parts, rowsPer: rowsPer, smooth: eps != 0,
-		stats: make([]ceStat, parts*np),
-		blk:   make([]float32, parts*rowsPer),
-	}
-	h.pool.runParts(t, parts, &sc.wg)
+	h.packInput(bs, x, np)
+	lse := h.lseBatch(bs, tg, eps != 0)
 	var total float64
 	for i := 0; i < np; i++ {
-		var st softmax.Stats
-		tot, tgt := 0.0, float32(0)
-		for p := 0; p < parts; p++ {
-			s := t.stats[p*np+i]
-			st = softmax.Merge(st, s.st)
-			tot += s.tot
-			if lo, hi := span(p, parts, h.vocab); tg[i] >= lo && tg[i] < hi {
-				tgt = s.tgt
-			}
-		}
-		lse := lse64(st)
-		nll := lse - float64(tgt)
+		s := bs.stats[i]
+		nll := lse[i] - float64(s.tgt)
 		if eps != 0 {
-			nll = (1-eps)*nll + eps*(lse-tot/float64(h.vocab))
+			nll = (1-eps)*nll + eps*(lse[i]-s.tot/float64(h.vocab))
 		}
 		total += nll
 	}
