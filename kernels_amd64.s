@@ -331,7 +331,7 @@ reduce1_AVX2:
 
 // func gemvAVX512(dst []float32, w []float32, x []float32)
 // Requires: AVX, AVX512DQ, AVX512F, CMOV
-TEXT ·gemvAVX512(SB), NOSPLIT, $0-72
+TEXT ·gemvAVX512(SB), $16512-72
 	MOVQ dst_base+0(FP), AX
 	MOVQ dst_len+8(FP), CX
 	MOVQ w_base+24(FP), DX
@@ -370,7 +370,37 @@ TEXT ·gemvAVX512(SB), NOSPLIT, $0-72
 	SHRQ  $0x01, R11
 	LEAQ  tailmask16<>+0(SB), R10
 	KMOVW (R10)(R11*1), K1
-	JMP   split_AVX512
+
+	// x at −hb mod 64 already, or longer than 16384 bytes: use it in place
+	MOVQ  BX, R10
+	ADDQ  DI, R10
+	TESTQ $0x0000003f, R10
+	JZ    xready_AVX512
+	CMPQ  SI, $0x00004000
+	JA    xready_AVX512
+
+	// xs = the frame's buffer rounded up to 64, plus (−hb) mod 64:
+	// xs+hb is a multiple of 64, and xs+rb ≤ buffer+63+60+rb fits
+	// xs[0:rb] = x[0:rb], whole vectors (rb is a multiple of 64)
+	LEAQ (SP), R10
+	ADDQ $0x3f, R10
+	ANDQ $-64, R10
+	MOVQ DI, R11
+	NEGQ R11
+	ANDQ $0x3f, R11
+	ADDQ R11, R10
+	XORQ R11, R11
+
+xcopy_AVX512:
+	VMOVUPS (BX)(R11*1), Z0
+	VMOVUPS Z0, (R10)(R11*1)
+	ADDQ    $0x40, R11
+	CMPQ    R11, SI
+	JB      xcopy_AVX512
+	MOVQ    R10, BX
+
+xready_AVX512:
+	JMP split_AVX512
 
 skew_AVX512:
 	// rows at varying offsets mod 64: the 4-row pass takes no head (unaligned
@@ -398,52 +428,47 @@ skew_AVX512:
 	KMOVW (R10)(R11*1), K1
 
 split_AVX512:
+	// W at a cache line (hb = 0) or rows at varying offsets: the passes
+	// without a head; W off a cache line: the passes with one
+	TESTQ DI, DI
+	JNZ   peeled_AVX512
+
 	// rows of 512 bytes or more: one row at a time (see fourRowMaxBytes)
 	CMPQ SI, $0x00000200
 	JAE  rows1_AVX512
 
 	// blocks of 4 row(s)
 rows4_AVX512:
-	CMPQ   CX, $0x04
-	JB     rows1_AVX512
-	LEAQ   (DX)(SI*1), R10
-	LEAQ   (R10)(SI*1), R11
-	LEAQ   (R11)(SI*1), R12
-	VXORPS Z2, Z2, Z2
-	VXORPS Z3, Z3, Z3
-	VXORPS Z4, Z4, Z4
-	VXORPS Z5, Z5, Z5
-	VXORPS Z6, Z6, Z6
-	VXORPS Z7, Z7, Z7
-	VXORPS Z8, Z8, Z8
-	VXORPS Z9, Z9, Z9
-
-	// head: acc[i][1] = w[row i][0 : hb/4] · x[0 : hb/4], masked
-	TESTQ       DI, DI
-	JZ          body4_AVX512
-	VMOVUPS.Z   (BX), K1, Z0
-	VFMADD231PS (DX), Z0, K1, Z3
-	VFMADD231PS (R10), Z0, K1, Z5
-	VFMADD231PS (R11), Z0, K1, Z7
-	VFMADD231PS (R12), Z0, K1, Z9
-
-body4_AVX512:
-	MOVQ DI, R13
-	CMPQ R13, R9
-	JAE  single4_AVX512
+	CMPQ    CX, $0x04
+	JB      rows1_AVX512
+	LEAQ    (DX)(SI*1), R10
+	LEAQ    (R10)(SI*1), R11
+	LEAQ    (R11)(SI*1), R12
+	VXORPS  Z4, Z4, Z4
+	VXORPS  Z5, Z5, Z5
+	VXORPS  Z7, Z7, Z7
+	VXORPS  Z8, Z8, Z8
+	VXORPS  Z10, Z10, Z10
+	VXORPS  Z11, Z11, Z11
+	VXORPS  Z13, Z13, Z13
+	VXORPS  Z14, Z14, Z14
+	XORQ    R13, R13
+	TESTQ   R9, R9
+	JZ      single4_AVX512
+	PCALIGN $0x40
 
 	// acc[i][u] += w[row i][j+u·L : j+(u+1)·L] · x[j+u·L : …], u = 0, 1
 pair4_AVX512:
 	VMOVUPS     (BX)(R13*1), Z0
-	VMOVUPS     64(BX)(R13*1), Z1
-	VFMADD231PS (DX)(R13*1), Z0, Z2
-	VFMADD231PS 64(DX)(R13*1), Z1, Z3
-	VFMADD231PS (R10)(R13*1), Z0, Z4
-	VFMADD231PS 64(R10)(R13*1), Z1, Z5
-	VFMADD231PS (R11)(R13*1), Z0, Z6
-	VFMADD231PS 64(R11)(R13*1), Z1, Z7
-	VFMADD231PS (R12)(R13*1), Z0, Z8
-	VFMADD231PS 64(R12)(R13*1), Z1, Z9
+	VMOVUPS     64(BX)(R13*1), Z3
+	VFMADD231PS (DX)(R13*1), Z0, Z4
+	VFMADD231PS 64(DX)(R13*1), Z3, Z5
+	VFMADD231PS (R10)(R13*1), Z0, Z7
+	VFMADD231PS 64(R10)(R13*1), Z3, Z8
+	VFMADD231PS (R11)(R13*1), Z0, Z10
+	VFMADD231PS 64(R11)(R13*1), Z3, Z11
+	VFMADD231PS (R12)(R13*1), Z0, Z13
+	VFMADD231PS 64(R12)(R13*1), Z3, Z14
 	ADDQ        $0x00000080, R13
 	CMPQ        R13, R9
 	JB          pair4_AVX512
@@ -453,10 +478,10 @@ single4_AVX512:
 	CMPQ        R13, R8
 	JAE         tail4_AVX512
 	VMOVUPS     (BX)(R13*1), Z0
-	VFMADD231PS (DX)(R13*1), Z0, Z2
-	VFMADD231PS (R10)(R13*1), Z0, Z4
-	VFMADD231PS (R11)(R13*1), Z0, Z6
-	VFMADD231PS (R12)(R13*1), Z0, Z8
+	VFMADD231PS (DX)(R13*1), Z0, Z4
+	VFMADD231PS (R10)(R13*1), Z0, Z7
+	VFMADD231PS (R11)(R13*1), Z0, Z10
+	VFMADD231PS (R12)(R13*1), Z0, Z13
 	ADDQ        $0x00000040, R13
 
 	// the last n mod L columns, masked
@@ -464,37 +489,37 @@ tail4_AVX512:
 	CMPQ        R13, SI
 	JAE         reduce4_AVX512
 	VMOVUPS.Z   (BX)(R13*1), K2, Z0
-	VFMADD231PS (DX)(R13*1), Z0, K2, Z3
-	VFMADD231PS (R10)(R13*1), Z0, K2, Z5
-	VFMADD231PS (R11)(R13*1), Z0, K2, Z7
-	VFMADD231PS (R12)(R13*1), Z0, K2, Z9
+	VFMADD231PS (DX)(R13*1), Z0, K2, Z5
+	VFMADD231PS (R10)(R13*1), Z0, K2, Z8
+	VFMADD231PS (R11)(R13*1), Z0, K2, Z11
+	VFMADD231PS (R12)(R13*1), Z0, K2, Z14
 
 	// dst[0:4] = the row sums; advance to the next block
 reduce4_AVX512:
-	VADDPS        Z3, Z2, Z2
 	VADDPS        Z5, Z4, Z4
-	VADDPS        Z7, Z6, Z6
-	VADDPS        Z9, Z8, Z8
-	VEXTRACTF64X4 $0x01, Z2, Y0
-	VADDPS        Y0, Y2, Y2
-	VEXTRACTF128  $0x01, Y2, X0
-	VADDPS        X0, X2, X2
+	VADDPS        Z8, Z7, Z7
+	VADDPS        Z11, Z10, Z10
+	VADDPS        Z14, Z13, Z13
 	VEXTRACTF64X4 $0x01, Z4, Y0
 	VADDPS        Y0, Y4, Y4
 	VEXTRACTF128  $0x01, Y4, X0
 	VADDPS        X0, X4, X4
-	VEXTRACTF64X4 $0x01, Z6, Y0
-	VADDPS        Y0, Y6, Y6
-	VEXTRACTF128  $0x01, Y6, X0
-	VADDPS        X0, X6, X6
-	VEXTRACTF64X4 $0x01, Z8, Y0
-	VADDPS        Y0, Y8, Y8
-	VEXTRACTF128  $0x01, Y8, X0
-	VADDPS        X0, X8, X8
-	VHADDPS       X4, X2, X2
-	VHADDPS       X8, X6, X6
-	VHADDPS       X6, X2, X2
-	VMOVUPS       X2, (AX)
+	VEXTRACTF64X4 $0x01, Z7, Y0
+	VADDPS        Y0, Y7, Y7
+	VEXTRACTF128  $0x01, Y7, X0
+	VADDPS        X0, X7, X7
+	VEXTRACTF64X4 $0x01, Z10, Y0
+	VADDPS        Y0, Y10, Y10
+	VEXTRACTF128  $0x01, Y10, X0
+	VADDPS        X0, X10, X10
+	VEXTRACTF64X4 $0x01, Z13, Y0
+	VADDPS        Y0, Y13, Y13
+	VEXTRACTF128  $0x01, Y13, X0
+	VADDPS        X0, X13, X13
+	VHADDPS       X7, X4, X4
+	VHADDPS       X13, X10, X10
+	VHADDPS       X10, X4, X4
+	VMOVUPS       X4, (AX)
 	ADDQ          $0x10, AX
 	LEAQ          (R12)(SI*1), DX
 	SUBQ          $0x04, CX
@@ -502,12 +527,174 @@ reduce4_AVX512:
 
 	// blocks of 1 row(s)
 rows1_AVX512:
-	CMPQ CX, $0x01
-	JB   done_AVX512
+	CMPQ  CX, $0x01
+	JB    done_AVX512
+	TESTQ $0x0000003f, SI
+
+	// rows not a whole number of cache lines: the pass that aligns each
+	JNZ     rows1p_AVX512
+	VXORPS  Z4, Z4, Z4
+	VXORPS  Z5, Z5, Z5
+	XORQ    R13, R13
+	TESTQ   R9, R9
+	JZ      single1_AVX512
+	PCALIGN $0x40
+
+	// acc[i][u] += w[row i][j+u·L : j+(u+1)·L] · x[j+u·L : …], u = 0, 1
+pair1_AVX512:
+	VMOVUPS     (BX)(R13*1), Z0
+	VMOVUPS     64(BX)(R13*1), Z3
+	VFMADD231PS (DX)(R13*1), Z0, Z4
+	VFMADD231PS 64(DX)(R13*1), Z3, Z5
+	ADDQ        $0x00000080, R13
+	CMPQ        R13, R9
+	JB          pair1_AVX512
+
+	// one whole vector left when the row holds an odd number of them
+single1_AVX512:
+	CMPQ        R13, R8
+	JAE         tail1_AVX512
+	VMOVUPS     (BX)(R13*1), Z0
+	VFMADD231PS (DX)(R13*1), Z0, Z4
+	ADDQ        $0x00000040, R13
+
+	// the last n mod L columns, masked
+tail1_AVX512:
+	CMPQ        R13, SI
+	JAE         reduce1_AVX512
+	VMOVUPS.Z   (BX)(R13*1), K2, Z0
+	VFMADD231PS (DX)(R13*1), Z0, K2, Z5
+
+	// dst[0:1] = the row sums; advance to the next block
+reduce1_AVX512:
+	VADDPS        Z5, Z4, Z4
+	VEXTRACTF64X4 $0x01, Z4, Y0
+	VADDPS        Y0, Y4, Y4
+	VEXTRACTF128  $0x01, Y4, X0
+	VADDPS        X0, X4, X4
+	VHADDPS       X4, X4, X4
+	VHADDPS       X4, X4, X4
+	VMOVSS        X4, (AX)
+	ADDQ          $0x04, AX
+	LEAQ          (DX)(SI*1), DX
+	SUBQ          $0x01, CX
+	JMP           rows1_AVX512
+
+peeled_AVX512:
+	// xh = x[0 : hb/4], xt = x[full/4 : n], zero-masked
+	VMOVUPS.Z (BX), K1, Z1
+	VMOVUPS.Z (BX)(R8*1), K2, Z2
+
+	// rows of 512 bytes or more: one row at a time (see fourRowMaxBytes)
+	CMPQ SI, $0x00000200
+	JAE  rows1p_AVX512
+
+	// blocks of 4 row(s), each with a head
+rows4p_AVX512:
+	CMPQ   CX, $0x04
+	JB     rows1p_AVX512
+	LEAQ   (DX)(SI*1), R10
+	LEAQ   (R10)(SI*1), R11
+	LEAQ   (R11)(SI*1), R12
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
+	VXORPS Z13, Z13, Z13
+	VXORPS Z14, Z14, Z14
+
+	// head: edge[i] = w[row i][0 : hb/4] · x[0 : hb/4], zero-masked: all zero
+	// when hb = 0, and then no lane is read
+	VMULPS.Z (DX), Z1, K1, Z6
+	VMULPS.Z (R10), Z1, K1, Z9
+	VMULPS.Z (R11), Z1, K1, Z12
+	VMULPS.Z (R12), Z1, K1, Z15
+	MOVQ     DI, R13
+	CMPQ     R13, R9
+	JAE      single4p_AVX512
+	PCALIGN  $0x40
+
+	// acc[i][u] += w[row i][j+u·L : j+(u+1)·L] · x[j+u·L : …], u = 0, 1
+pair4p_AVX512:
+	VMOVUPS     (BX)(R13*1), Z0
+	VMOVUPS     64(BX)(R13*1), Z3
+	VFMADD231PS (DX)(R13*1), Z0, Z4
+	VFMADD231PS 64(DX)(R13*1), Z3, Z5
+	VFMADD231PS (R10)(R13*1), Z0, Z7
+	VFMADD231PS 64(R10)(R13*1), Z3, Z8
+	VFMADD231PS (R11)(R13*1), Z0, Z10
+	VFMADD231PS 64(R11)(R13*1), Z3, Z11
+	VFMADD231PS (R12)(R13*1), Z0, Z13
+	VFMADD231PS 64(R12)(R13*1), Z3, Z14
+	ADDQ        $0x00000080, R13
+	CMPQ        R13, R9
+	JB          pair4p_AVX512
+
+	// one whole vector left when the row holds an odd number of them
+single4p_AVX512:
+	CMPQ        R13, R8
+	JAE         tail4p_AVX512
+	VMOVUPS     (BX)(R13*1), Z0
+	VFMADD231PS (DX)(R13*1), Z0, Z4
+	VFMADD231PS (R10)(R13*1), Z0, Z7
+	VFMADD231PS (R11)(R13*1), Z0, Z10
+	VFMADD231PS (R12)(R13*1), Z0, Z13
+	ADDQ        $0x00000040, R13
+
+	// the last n mod L columns, masked
+tail4p_AVX512:
+	CMPQ        R13, SI
+	JAE         reduce4p_AVX512
+	VFMADD231PS (DX)(R13*1), Z2, K2, Z6
+	VFMADD231PS (R10)(R13*1), Z2, K2, Z9
+	VFMADD231PS (R11)(R13*1), Z2, K2, Z12
+	VFMADD231PS (R12)(R13*1), Z2, K2, Z15
+
+	// dst[0:4] = the row sums; advance to the next block
+reduce4p_AVX512:
+	VADDPS        Z6, Z5, Z5
+	VADDPS        Z5, Z4, Z4
+	VADDPS        Z9, Z8, Z8
+	VADDPS        Z8, Z7, Z7
+	VADDPS        Z12, Z11, Z11
+	VADDPS        Z11, Z10, Z10
+	VADDPS        Z15, Z14, Z14
+	VADDPS        Z14, Z13, Z13
+	VEXTRACTF64X4 $0x01, Z4, Y0
+	VADDPS        Y0, Y4, Y4
+	VEXTRACTF128  $0x01, Y4, X0
+	VADDPS        X0, X4, X4
+	VEXTRACTF64X4 $0x01, Z7, Y0
+	VADDPS        Y0, Y7, Y7
+	VEXTRACTF128  $0x01, Y7, X0
+	VADDPS        X0, X7, X7
+	VEXTRACTF64X4 $0x01, Z10, Y0
+	VADDPS        Y0, Y10, Y10
+	VEXTRACTF128  $0x01, Y10, X0
+	VADDPS        X0, X10, X10
+	VEXTRACTF64X4 $0x01, Z13, Y0
+	VADDPS        Y0, Y13, Y13
+	VEXTRACTF128  $0x01, Y13, X0
+	VADDPS        X0, X13, X13
+	VHADDPS       X7, X4, X4
+	VHADDPS       X13, X10, X10
+	VHADDPS       X10, X4, X4
+	VMOVUPS       X4, (AX)
+	ADDQ          $0x10, AX
+	LEAQ          (R12)(SI*1), DX
+	SUBQ          $0x04, CX
+	JMP           rows4p_AVX512
+
+	// blocks of 1 row(s), each with a head
+rows1p_AVX512:
+	CMPQ  CX, $0x01
+	JB    done_AVX512
+	TESTQ $0x0000003f, SI
 
 	// rows not a whole number of cache lines: align this one
-	TESTQ $0x0000003f, SI
-	JZ    start1_AVX512
+	JZ start1p_AVX512
 
 	// hb = bytes from the row start to the next cache line (at most the row):
 	// min((−row) mod 64 rounded down to whole floats, rb)
@@ -537,60 +724,61 @@ rows1_AVX512:
 	LEAQ  tailmask16<>+0(SB), R10
 	KMOVW (R10)(R11*1), K1
 
-start1_AVX512:
-	VXORPS Z2, Z2, Z2
-	VXORPS Z3, Z3, Z3
+	// xh = x[0 : hb/4], xt = x[full/4 : n], zero-masked
+	VMOVUPS.Z (BX), K1, Z1
+	VMOVUPS.Z (BX)(R8*1), K2, Z2
 
-	// head: acc[i][1] = w[row i][0 : hb/4] · x[0 : hb/4], masked
-	TESTQ       DI, DI
-	JZ          body1_AVX512
-	VMOVUPS.Z   (BX), K1, Z0
-	VFMADD231PS (DX), Z0, K1, Z3
+start1p_AVX512:
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
 
-body1_AVX512:
-	MOVQ DI, R13
-	CMPQ R13, R9
-	JAE  single1_AVX512
+	// head: edge[i] = w[row i][0 : hb/4] · x[0 : hb/4], zero-masked: all zero
+	// when hb = 0, and then no lane is read
+	VMULPS.Z (DX), Z1, K1, Z6
+	MOVQ     DI, R13
+	CMPQ     R13, R9
+	JAE      single1p_AVX512
+	PCALIGN  $0x40
 
 	// acc[i][u] += w[row i][j+u·L : j+(u+1)·L] · x[j+u·L : …], u = 0, 1
-pair1_AVX512:
+pair1p_AVX512:
 	VMOVUPS     (BX)(R13*1), Z0
-	VMOVUPS     64(BX)(R13*1), Z1
-	VFMADD231PS (DX)(R13*1), Z0, Z2
-	VFMADD231PS 64(DX)(R13*1), Z1, Z3
+	VMOVUPS     64(BX)(R13*1), Z3
+	VFMADD231PS (DX)(R13*1), Z0, Z4
+	VFMADD231PS 64(DX)(R13*1), Z3, Z5
 	ADDQ        $0x00000080, R13
 	CMPQ        R13, R9
-	JB          pair1_AVX512
+	JB          pair1p_AVX512
 
 	// one whole vector left when the row holds an odd number of them
-single1_AVX512:
+single1p_AVX512:
 	CMPQ        R13, R8
-	JAE         tail1_AVX512
+	JAE         tail1p_AVX512
 	VMOVUPS     (BX)(R13*1), Z0
-	VFMADD231PS (DX)(R13*1), Z0, Z2
+	VFMADD231PS (DX)(R13*1), Z0, Z4
 	ADDQ        $0x00000040, R13
 
 	// the last n mod L columns, masked
-tail1_AVX512:
+tail1p_AVX512:
 	CMPQ        R13, SI
-	JAE         reduce1_AVX512
-	VMOVUPS.Z   (BX)(R13*1), K2, Z0
-	VFMADD231PS (DX)(R13*1), Z0, K2, Z3
+	JAE         reduce1p_AVX512
+	VFMADD231PS (DX)(R13*1), Z2, K2, Z6
 
 	// dst[0:1] = the row sums; advance to the next block
-reduce1_AVX512:
-	VADDPS        Z3, Z2, Z2
-	VEXTRACTF64X4 $0x01, Z2, Y0
-	VADDPS        Y0, Y2, Y2
-	VEXTRACTF128  $0x01, Y2, X0
-	VADDPS        X0, X2, X2
-	VHADDPS       X2, X2, X2
-	VHADDPS       X2, X2, X2
-	VMOVSS        X2, (AX)
+reduce1p_AVX512:
+	VADDPS        Z6, Z5, Z5
+	VADDPS        Z5, Z4, Z4
+	VEXTRACTF64X4 $0x01, Z4, Y0
+	VADDPS        Y0, Y4, Y4
+	VEXTRACTF128  $0x01, Y4, X0
+	VADDPS        X0, X4, X4
+	VHADDPS       X4, X4, X4
+	VHADDPS       X4, X4, X4
+	VMOVSS        X4, (AX)
 	ADDQ          $0x04, AX
 	LEAQ          (DX)(SI*1), DX
 	SUBQ          $0x01, CX
-	JMP           rows1_AVX512
+	JMP           rows1p_AVX512
 
 done_AVX512:
 	VZEROUPPER

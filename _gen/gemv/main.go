@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	. "github.com/mmcloughlin/avo/build"
+	"github.com/mmcloughlin/avo/ir"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
 
@@ -135,7 +136,13 @@ func stream(v *vec.ISA, n Register, tag int, body func(j GPVirtual, off int, acc
 // comes from L1 or L2. The one to three rows left over take single-row
 // passes of the same code.
 func gemv(v *vec.ISA) {
-	TEXT("gemv"+v.Name, NOSPLIT, "func(dst, w, x []float32)")
+	if v.Wide() {
+		// not NOSPLIT: the frame holds the aligned copy of x, too large
+		// for the nosplit limit, so the assembler adds the stack check
+		TEXT("gemv"+v.Name, 0, "func(dst, w, x []float32)")
+	} else {
+		TEXT("gemv"+v.Name, NOSPLIT, "func(dst, w, x []float32)")
+	}
 	Pragma("noescape")
 	Doc(fmt.Sprintf("gemv%s computes dst = W·x for row-major W (len(dst) rows of len(x)). It requires len(w) == len(dst)*len(x) > 0.", v.Name))
 	g := &gemvRegs{v: v}
@@ -154,6 +161,7 @@ func gemv(v *vec.ISA) {
 		TESTQ(U32(vec.LineBytes-1), g.rb)
 		JNZ(LabelRef("skew_" + v.Name))
 		g.align()
+		g.copyX()
 		JMP(LabelRef("split_" + v.Name))
 		Label("skew_" + v.Name)
 		Comment("rows at varying offsets mod 64: the 4-row pass takes no head (unaligned", "loads); the 1-row pass aligns each row itself")
@@ -172,16 +180,35 @@ func gemv(v *vec.ISA) {
 	}
 	g.j = GP64()
 	g.xv = [2]VecVirtual{v.Vec(), v.Vec()}
+	if v.Wide() {
+		g.xh, g.xt = v.Vec(), v.Vec()
+	}
 	for i := range g.acc {
 		g.acc[i] = [2]VecVirtual{v.Vec(), v.Vec()}
+		if v.Wide() {
+			g.edge[i] = v.Vec()
+		}
 	}
-	if v.Wide() {
-		Commentf("rows of %d bytes or more: one row at a time (see fourRowMaxBytes)", fourRowMaxBytes)
-		CMPQ(g.rb, U32(fourRowMaxBytes))
-		JAE(LabelRef("rows1_" + v.Name))
+	if !v.Wide() {
+		g.pass(4, false)
+		g.pass(1, false)
+	} else {
+		Comment("W at a cache line (hb = 0) or rows at varying offsets: the passes",
+			"without a head; W off a cache line: the passes with one")
+		TESTQ(g.hb, g.hb)
+		JNZ(LabelRef("peeled_" + v.Name))
+		for _, peel := range []bool{false, true} {
+			if peel {
+				Label("peeled_" + v.Name)
+				g.edgeX()
+			}
+			Commentf("rows of %d bytes or more: one row at a time (see fourRowMaxBytes)", fourRowMaxBytes)
+			CMPQ(g.rb, U32(fourRowMaxBytes))
+			JAE(LabelRef(passLabel(v, "rows", 1, peel)))
+			g.pass(4, peel)
+			g.pass(1, peel)
+		}
 	}
-	g.pass(4)
-	g.pass(1)
 	Label("done_" + v.Name)
 	VZEROUPPER()
 	RET()
@@ -205,6 +232,64 @@ func gemv(v *vec.ISA) {
 // the split is computed once; otherwise the one-row pass computes it per row
 // and the four-row pass (rows under fourRowMaxBytes, four different
 // offsets) keeps hb = 0, the unaligned loads.
+
+// edgeChain: the AVX-512 head and tail of each row go into an accumulator
+// of their own, edge, not into acc[i][0] or acc[i][1]. A row of 16 vectors
+// in the one-row pass is 8 dependent FMAs on each of its two accumulators
+// when aligned; unaligned it has 17 vector FMAs (head, 15 whole, tail), and
+// with the head and tail on acc[i][1] that chain was 9 FMAs, 12% longer,
+// which showed as 11% more time at 1024×256 with W in L2 (FMA latency
+// bounds that pass there). The head is a zero-masked multiply, so edge
+// needs no zeroing and the head no branch.
+const edgeChain = true
+
+// xCopyMaxBytes is the longest x, in bytes, that the AVX-512 gemv copies
+// to its frame so that its loads are aligned too (4096 floats, the rows of
+// 7B-class heads; longer x stays in place). With W's loads aligned, x's are
+// the split ones, and where W comes from L2 those cost as much as W's did:
+// at 1024×256 (W at 4 mod 64, Sapphire Rapids, thread CPU time, minimum
+// of 1000 calls) 9.2 µs aligned, 15.3 µs before the split, 11.9 µs with
+// only W aligned. The copy is n/16 vector loads and stores per call, against
+// rows·n/16 loads of W.
+const xCopyMaxBytes = 16384
+
+// copyX makes g.x point at a copy of x placed at −hb mod 64, so that x's
+// loads at the body's offsets hb+64k start cache lines like W's, unless x
+// is there already or longer than xCopyMaxBytes. rb is a multiple of 64
+// here (the aligned case), so the copy is whole vectors.
+func (g *gemvRegs) copyX() {
+	v := g.v
+	buf := AllocLocal(xCopyMaxBytes + 2*vec.LineBytes)
+	Commentf("x at −hb mod 64 already, or longer than %d bytes: use it in place", xCopyMaxBytes)
+	t := GP64()
+	MOVQ(g.x, t)
+	ADDQ(g.hb, t)
+	TESTQ(U32(vec.LineBytes-1), t)
+	JZ(LabelRef("xready_" + v.Name))
+	CMPQ(g.rb, U32(xCopyMaxBytes))
+	JA(LabelRef("xready_" + v.Name))
+	Comment("xs = the frame's buffer rounded up to 64, plus (−hb) mod 64:",
+		"xs+hb is a multiple of 64, and xs+rb ≤ buffer+63+60+rb fits",
+		"xs[0:rb] = x[0:rb], whole vectors (rb is a multiple of 64)")
+	xs, s, j := GP64(), GP64(), GP64()
+	LEAQ(buf, xs)
+	ADDQ(U8(vec.LineBytes-1), xs)
+	ANDQ(I32(-vec.LineBytes), xs)
+	MOVQ(g.hb, s)
+	NEGQ(s)
+	ANDQ(U8(vec.LineBytes-1), s)
+	ADDQ(s, xs)
+	XORQ(j, j)
+	Label("xcopy_" + v.Name)
+	z := v.Vec()
+	VMOVUPS(Mem{Base: g.x, Index: j, Scale: 1}, z)
+	VMOVUPS(z, Mem{Base: xs, Index: j, Scale: 1})
+	ADDQ(U8(v.Bytes()), j)
+	CMPQ(j, g.rb)
+	JB(LabelRef("xcopy_" + v.Name))
+	MOVQ(xs, g.x)
+	Label("xready_" + v.Name)
+}
 
 // align sets hb, kh (the head's opmask), and the splits for the row at
 // row[0] (AVX-512).
@@ -259,6 +344,39 @@ const prefetchAVX2 = 1024
 // four rows.
 const fourRowMaxBytes = 512
 
+// loopAlign is the code alignment of the AVX-512 gemv's pair loops: 64, so
+// that each loop (42 bytes in the one-row pass) sits in one 64-byte fetch
+// block wherever the linker places the function. Unaligned, the same code
+// ran 4-6% slower or faster from one build to the next at 1024×256 (W in
+// L2), as the loop happened to straddle a 64-byte boundary or not.
+const loopAlign = 64
+
+// pcalign emits PCALIGN $n, which pads with NOPs to a multiple of n; the
+// NOPs run once per row, before the loop.
+func pcalign(n int) {
+	Instruction(&ir.Instruction{Opcode: "PCALIGN", Operands: []Op{U8(n)}})
+}
+
+// edgeX loads the x vectors of the head and the tail, which are the same
+// for every row that shares hb: xh = x[0 : hb/4] and xt = x[full/4 : n],
+// the other lanes zero. Holding them saves the peeled passes two of the
+// 34 loads of a 16-vector row (aligned, a row takes 32).
+func (g *gemvRegs) edgeX() {
+	Comment("xh = x[0 : hb/4], xt = x[full/4 : n], zero-masked")
+	VMOVUPS_Z(Mem{Base: g.x}, g.kh, g.xh)
+	VMOVUPS_Z(Mem{Base: g.x, Index: g.full, Scale: 1}, g.kt, g.xt)
+}
+
+// passLabel names label s of the pass over blocks of nr rows; "p" marks
+// the AVX-512 passes that peel a head off each row.
+func passLabel(v *vec.ISA, s string, nr int, peel bool) string {
+	p := ""
+	if peel {
+		p = "p"
+	}
+	return fmt.Sprintf("%s%d%s_%s", s, nr, p, v.Name)
+}
+
 // gemvRegs are the registers of one gemv function, shared by its passes.
 type gemvRegs struct {
 	v                *vec.ISA
@@ -268,31 +386,43 @@ type gemvRegs struct {
 	kh, kt           OpmaskVirtual // AVX-512: the head's and the tail's lanes
 	row              [4]Register   // row[0] walks W; row[1:] are derived per pass
 	xv               [2]VecVirtual
+	xh, xt           VecVirtual       // AVX-512: x of the head and of the tail (edgeX)
 	acc              [4][2]VecVirtual // acc[row][u]
+	edge             [4]VecVirtual    // AVX-512: row i's head and tail (see edgeChain)
 }
 
 // pass emits the loop over blocks of nr rows (4 or 1): while rows >= nr,
 // compute nr dot products with x and store them to dst.
-func (g *gemvRegs) pass(nr int) {
+func (g *gemvRegs) pass(nr int, peel bool) {
 	v := g.v
-	l := func(s string) string { return fmt.Sprintf("%s%d_%s", s, nr, v.Name) }
+	l := func(s string) string { return passLabel(v, s, nr, peel) }
 	row := func(i, off int) Mem { return Mem{Base: g.row[i], Index: g.j, Scale: 1, Disp: off} }
 	xm := func(off int) Mem { return Mem{Base: g.x, Index: g.j, Scale: 1, Disp: off} }
 	next := "done_" + v.Name
 	if nr > 1 {
-		next = "rows1_" + v.Name
+		next = passLabel(v, "rows", 1, peel)
 	}
 
-	Commentf("blocks of %d row(s)", nr)
+	if peel {
+		Commentf("blocks of %d row(s), each with a head", nr)
+	} else {
+		Commentf("blocks of %d row(s)", nr)
+	}
 	Label(l("rows"))
 	CMPQ(g.rows, U8(nr))
 	JB(LabelRef(next))
 	if v.Wide() && nr == 1 {
-		Commentf("rows not a whole number of cache lines: align this one")
 		TESTQ(U32(vec.LineBytes-1), g.rb)
-		JZ(LabelRef(l("start")))
-		g.align()
-		Label(l("start"))
+		if !peel {
+			Comment("rows not a whole number of cache lines: the pass that aligns each")
+			JNZ(LabelRef(passLabel(v, "rows", 1, true)))
+		} else {
+			Comment("rows not a whole number of cache lines: align this one")
+			JZ(LabelRef(l("start")))
+			g.align()
+			g.edgeX()
+			Label(l("start"))
+		}
 	}
 	for i := 1; i < nr; i++ {
 		LEAQ(Mem{Base: g.row[i-1], Index: g.rb, Scale: 1}, g.row[i])
@@ -301,15 +431,12 @@ func (g *gemvRegs) pass(nr int) {
 		VXORPS(g.acc[i][0], g.acc[i][0], g.acc[i][0])
 		VXORPS(g.acc[i][1], g.acc[i][1], g.acc[i][1])
 	}
-	if v.Wide() {
-		Comment("head: acc[i][1] = w[row i][0 : hb/4] · x[0 : hb/4], masked")
-		TESTQ(g.hb, g.hb)
-		JZ(LabelRef(l("body")))
-		VMOVUPS_Z(Mem{Base: g.x}, g.kh, g.xv[0])
+	if peel {
+		Comment("head: edge[i] = w[row i][0 : hb/4] · x[0 : hb/4], zero-masked: all zero",
+			"when hb = 0, and then no lane is read")
 		for i := 0; i < nr; i++ {
-			VFMADD231PS(Mem{Base: g.row[i]}, g.xv[0], g.kh, g.acc[i][1])
+			VMULPS_Z(Mem{Base: g.row[i]}, g.xh, g.kh, g.edge[i])
 		}
-		Label(l("body"))
 		MOVQ(g.hb, g.j)
 		CMPQ(g.j, g.pair)
 		JAE(LabelRef(l("single")))
@@ -319,6 +446,9 @@ func (g *gemvRegs) pass(nr int) {
 		JZ(LabelRef(l("single")))
 	}
 
+	if v.Wide() {
+		pcalign(loopAlign)
+	}
 	Comment("acc[i][u] += w[row i][j+u·L : j+(u+1)·L] · x[j+u·L : …], u = 0, 1")
 	Label(l("pair"))
 	VMOVUPS(xm(0), g.xv[0])
@@ -350,9 +480,15 @@ func (g *gemvRegs) pass(nr int) {
 		// j = full here, so a tail is left iff full < rb
 		CMPQ(g.j, g.rb)
 		JAE(LabelRef(l("reduce")))
-		VMOVUPS_Z(xm(0), g.kt, g.xv[0])
+		if !peel {
+			VMOVUPS_Z(xm(0), g.kt, g.xv[0])
+		}
 		for i := 0; i < nr; i++ {
-			VFMADD231PS(row(i, 0), g.xv[0], g.kt, g.acc[i][1])
+			if peel {
+				VFMADD231PS(row(i, 0), g.xt, g.kt, g.edge[i])
+			} else {
+				VFMADD231PS(row(i, 0), g.xv[0], g.kt, g.acc[i][1])
+			}
 		}
 	} else {
 		TESTQ(g.r, g.r)
@@ -366,6 +502,9 @@ func (g *gemvRegs) pass(nr int) {
 	Commentf("dst[0:%d] = the row sums; advance to the next block", nr)
 	Label(l("reduce"))
 	for i := 0; i < nr; i++ {
+		if peel {
+			VADDPS(g.edge[i], g.acc[i][1], g.acc[i][1])
+		}
 		VADDPS(g.acc[i][1], g.acc[i][0], g.acc[i][0])
 	}
 	if nr == 4 {
