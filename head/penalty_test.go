@@ -26,6 +26,7 @@ func TestSamplerModifiers(t *testing.T) {
 	}
 	scores[7] = 0
 	scores[9] = float32(math.NaN())
+	orig := append([]float32(nil), scores...)
 	for k := range 400 {
 		hist := make([]int, r.IntN(70))
 		alpha := 2 + r.IntN(6)
@@ -103,5 +104,8 @@ func TestSamplerModifiers(t *testing.T) {
 			}
 		}
 		require.Equal(t, finite, seen, name)
+		for i, v := range scores { // the caller's scores are never written
+			require.Equal(t, math.Float32bits(orig[i]), math.Float32bits(v), name)
+		}
 	}
 }

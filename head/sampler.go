@@ -187,24 +187,25 @@ type DRYConfig struct {
 // concurrent use; different Samplers are independent). After the first
 // call on a vocabulary size it allocates nothing.
 type Sampler struct {
-	cfg     SamplerConfig
-	s       float32 // 1/Temperature; 0 for greedy
-	rng     *rand.Rand
-	m       float32                // the maximum of the current scores
-	e       []float32              // weights e^(s·x - c) per token
-	clean   []float32              // the Sampler's copy of the scores
-	logits  []float32              // for Head.Sample
-	bmax    []float32              // per block: max of x
-	rbmax   []float32              // per block: max of the raw scores
-	emax    []float32              // per block: max of e
-	bsum    []float64              // per block: Σ e
-	bsum32  []float32              // the same, rounded, as the radix selector's weights
-	list    []int32                // what the filters kept so far
-	list0   []int32                // the Allowed list of this call
-	xs, ws  []float32              // gathered scores and weights of a list
-	z       []float32              // typical-p's order key
-	esample [nucleusSample]float32 // nucleusCandidates' sample of e
-	sel     selector
+	cfg      SamplerConfig
+	s        float32 // 1/Temperature; 0 for greedy
+	rng      *rand.Rand
+	m        float32                // the maximum of the current scores
+	e        []float32              // weights e^(s·x - c) per token
+	clean    []float32              // the Sampler's copy of the scores
+	logits   []float32              // for Head.Sample
+	bmax     []float32              // per block: max of x
+	rbmax    []float32              // per block: max of the raw scores
+	emax     []float32              // per block: max of e
+	bsum     []float64              // per block: Σ e
+	bsum32   []float32              // the same, rounded, as the radix selector's weights
+	list     []int32                // what the filters kept so far
+	list0    []int32                // the Allowed list of this call
+	xs, ws   []float32              // gathered scores and weights of a list
+	z        []float32              // typical-p's order key
+	esample  [nucleusSample]float32 // nucleusCandidates' sample of e
+	esample2 [nucleusSample]float32 // the part of it below a threshold
+	sel      selector
 
 	// Logit modifiers, from the configuration, ids sorted.
 	biasIdx  []int32
@@ -452,13 +453,6 @@ func (s *Sampler) blockMax(x []float32) float32 {
 	return m
 }
 
-// sample draws from softmax(inv·x) with the chain (if filter is false,
-// only the logit modifiers: Head.Sample's exact Mixture-of-Softmaxes path).
-// inv = 0 is greedy.
-func (s *Sampler) sample(x []float32, inv float32, filter bool) (int, error) {
-	return s.run(x, nil, inv, filter, nil)
-}
-
 // run is the body of every sampling call: validation, the logit
 // modifiers (prepare), the raw log-probabilities if lp is not nil, the
 // chain and the draw (choose).
@@ -584,7 +578,7 @@ func (s *Sampler) distribution(x []float32, list []int32, inv float32, filter bo
 		}
 		p.inv, p.c = dInv, dInv*m
 		if p.list == nil {
-			p.total = s.expBlocks(x, p.inv, p.c)
+			p.total = s.expSums(x, p.inv, p.c, cfg.MirostatTau > 0)
 		} else {
 			p.total = s.expList(x, p.list, p.inv, p.c)
 		}

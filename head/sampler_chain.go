@@ -56,7 +56,9 @@ func (s *Sampler) chain(x []float32, inv, c float32, filter bool, list []int32) 
 		p.total = s.expList(x, list, inv, c)
 	}
 	if !filter {
-		s.allE(&p)
+		if list == nil {
+			p.total, p.haveE = s.expSums(x, inv, c, false), true
+		}
 		return p
 	}
 	if cfg.TopNSigma > 0 {
@@ -135,8 +137,11 @@ func (s *Sampler) chain(x []float32, inv, c float32, filter bool, list []int32) 
 			s.xtc(&p)
 		}
 	}
-	if p.list == nil {
-		s.allE(&p)
+	if p.list == nil && !p.haveE {
+		// Only the draw (and mirostat's threshold) is left: the block
+		// maxima of e are needed by mirostat only.
+		p.total = s.expSums(x, inv, c, cfg.MirostatTau > 0)
+		p.haveE = true
 	}
 	return p
 }
@@ -177,6 +182,12 @@ func (s *Sampler) expList(x []float32, list []int32, inv, c float32) float64 {
 // expBlocks sets e = e^(inv·x - c) and, per block, its sum (s.bsum) and
 // maximum (s.emax), and returns the total.
 func (s *Sampler) expBlocks(x []float32, inv, c float32) float64 {
+	return s.expSums(x, inv, c, true)
+}
+
+// expSums is expBlocks, with the block maxima of e only if emax is true
+// (a third pass over the block, which only the filters need).
+func (s *Sampler) expSums(x []float32, inv, c float32, emax bool) float64 {
 	nb := len(s.bmax)
 	s.emax = grow32(s.emax, nb)
 	if cap(s.bsum) < nb {
@@ -189,7 +200,9 @@ func (s *Sampler) expBlocks(x []float32, inv, c float32) float64 {
 		lo, hi := block(b, len(x))
 		s.bsum[b] = lmhead.ScaleExpSum(s.e[lo:hi], x[lo:hi], inv, c)
 		s.bsum32[b] = float32(s.bsum[b])
-		s.emax[b] = lmhead.Max(s.e[lo:hi])
+		if emax {
+			s.emax[b] = lmhead.Max(s.e[lo:hi])
+		}
 		total += s.bsum[b]
 	}
 	return total
@@ -252,6 +265,8 @@ func (s *Sampler) blockCandidates(x []float32, k int, inv, c float32, exp bool) 
 //     sums add up to the target: right when the mass sits in a few peaks;
 //  2. the same on a strided sample of 512 tokens, aiming at a little more
 //     than p of the sample's mass: right for a flat distribution;
+//     if the tokens above it fall short, the same again below it, aiming
+//     the shortfall with the sample's tokens below it;
 //  3. (1-p)·total/n, valid always: all tokens below it together hold less
 //     than 1-p of the mass.
 func (s *Sampler) nucleusCandidates(target, total float64, n int) []int32 {
@@ -278,8 +293,34 @@ func (s *Sampler) nucleusCandidates(target, total float64, n int) []int32 {
 			for _, j := range kept {
 				t = min(t, s.esample[j])
 			}
-			if cand, mass := s.gatherGE(t, n); mass >= target {
+			cand, mass := s.gatherGE(t, n)
+			if mass >= target {
 				return cand
+			}
+			// Too high: the sample missed heavy tokens. The mass at or
+			// above t is now exact; aim the rest, (target - mass) of the
+			// (total - mass) below t, with the sample's tokens below t,
+			// which are not heavy-tailed.
+			f := (target - mass) / (total - mass)
+			k, lm := 0, 0.0
+			for _, v := range s.esample {
+				if v < t {
+					s.esample2[k] = v
+					lm += float64(v)
+					k++
+				}
+			}
+			if f < 1 && k > 0 {
+				low := s.esample2[:k]
+				if kept, _, all := s.sel.prefix(low, low, nil, goal{want: (f + 0.3*(1-f)) * lm}); !all {
+					t2 := float32(math.Inf(1))
+					for _, j := range kept {
+						t2 = min(t2, low[j])
+					}
+					if cand, mass := s.gatherGE(t2, n); mass >= target {
+						return cand
+					}
+				}
 			}
 		}
 	}
