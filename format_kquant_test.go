@@ -38,3 +38,46 @@ func TestFormatKQuantLongRows(t *testing.T) {
 		}
 	})
 }
+
+// TestFormatKQuantGemv is TestFormatGemv and TestFormatGuardPages for the
+// K-quants alone, so that they can be run by themselves (under qemu, say):
+// every block count up to past the unroll, every row remainder, starts at
+// 0, 2, 4, 32 and 34 mod 64, and w, x and dst flush against PROT_NONE pages.
+func TestFormatKQuantGemv(t *testing.T) {
+	tu.ForEachISA(t, func(t *testing.T, isa lmhead.ISA) {
+		r := tu.Rand(89)
+		for _, f := range []lmhead.Format{lmhead.Q4_K, lmhead.Q6_K} {
+			for _, cols := range formatCols(f) {
+				rb, _ := f.RowBytes(cols)
+				for _, rows := range []int{1, 2, 3, 5} {
+					for _, off := range []int{0, 2, 4, 32, 34} {
+						buf := tu.AlignedBytes(rows*rb, off)
+						tu.FillRows(r, f, buf)
+						m, _ := lmhead.NewMatrix(f, rows, cols, buf)
+						x := make([]float32, cols)
+						tu.Fill(r, x)
+						checkFormatGemv(t, fmt.Sprintf("%v %dx%d at %d mod 64", f, rows, cols, off), m, x)
+					}
+					if !tu.GuardPages {
+						continue
+					}
+					for _, s := range sides {
+						w := tu.GuardedBytes(t, rows*rb, s.side)
+						tu.FillRows(r, f, w)
+						x := tu.Guarded(t, cols, s.side, 0)
+						tu.Fill(r, x)
+						dst := tu.Guarded(t, rows, s.side, 0)
+						m, _ := lmhead.NewMatrix(f, rows, cols, w)
+						m.Gemv(dst, x)
+						for i := range dst {
+							ref, bound := tu.RefGemvRow(f, w[i*rb:(i+1)*rb], x)
+							if !tu.Close(dst[i], ref, bound) {
+								t.Fatalf("%v %s %dx%d: dst[%d]=%v, want %v", f, s.name, rows, cols, i, dst[i], ref)
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+}
