@@ -62,10 +62,10 @@ type format struct {
 // 1024 bytes best on AVX2 and no gain on AVX-512; the format kernels
 // decode more per byte, so the hardware prefetchers fall further behind.
 var (
-	f16  = &format{name: "F16", blockWeights: 1, blockBytes: 2, prefetch512: 1024, prefetch2: 1024}
-	bf16 = &format{name: "BF16", blockWeights: 1, blockBytes: 2, prefetch512: 1024, prefetch2: 1024}
-	q8_0 = &format{name: "Q8_0", blockWeights: 32, blockBytes: 34, prefetch512: 1024, prefetch2: 1024}
-	q4_0 = &format{name: "Q4_0", blockWeights: 32, blockBytes: 18, prefetch512: 512, prefetch2: 512}
+	f16  = &format{name: "F16", blockWeights: 1, blockBytes: 2, prefetch512: 0, prefetch2: 0}
+	bf16 = &format{name: "BF16", blockWeights: 1, blockBytes: 2, prefetch512: 0, prefetch2: 0}
+	q8_0 = &format{name: "Q8_0", blockWeights: 32, blockBytes: 34, prefetch512: 0, prefetch2: 0}
+	q4_0 = &format{name: "Q4_0", blockWeights: 32, blockBytes: 18, prefetch512: 0, prefetch2: 0}
 )
 
 // rowsPerPass is how many rows one pass of the kernels computes: every x
@@ -74,16 +74,19 @@ var (
 // left over.
 const rowsPerPass = 4
 
-// chunkBlocks is how many blocks of each row the quantized kernels decode
+// chunkBlocks is how many blocks of each row the quantized kernels convert
 // the scales of at once. A block's scale d is a binary16 at the block's
-// start; loading it, broadcasting it and converting it block by block costs
-// three vector uops per block and row (VPBROADCASTW's shuffle and
-// VCVTPH2PS's two), more than a quarter of a Q8_0 block's work. Instead the
-// scales of chunkBlocks blocks are gathered with scalar 16-bit moves into a
-// stack buffer, converted by one VCVTPH2PS per 16 (8 on AVX2), and stored as
-// float32, from where each block's decode takes its d as a broadcast memory
-// operand (VMULPS.BCST on AVX-512, VBROADCASTSS, a pure load, on AVX2).
-// 16 is one zmm of halves.
+// start; loading, broadcasting and converting it block by block costs three
+// vector uops per block and row (VPBROADCASTW's shuffle and VCVTPH2PS's
+// two), more than a third of a Q8_0 block's work. Instead one VPGATHERDD
+// per row fetches the dwords at the starts of 16 blocks (8 on AVX2, twice),
+// they are narrowed to their low words and converted by one VCVTPH2PS, and
+// the float32 scales are stored to the stack, from where each block's
+// decode takes its d as a broadcast memory operand (an embedded broadcast
+// on AVX-512, VBROADCASTSS, a pure load, on AVX2). A first version gathered
+// the halves with scalar 16-bit moves into a stack buffer: that cost 12% of
+// the Q8_0 and Q4_0 time in L2 (3 scalar instructions per block and row).
+// 16 is one zmm of float32.
 const chunkBlocks = 16
 
 // k is the state of one kernel being generated.
@@ -98,9 +101,10 @@ type k struct {
 
 	acc [rowsPerPass][2]VecVirtual // acc[row][u]: two chains per row
 
-	hbuf, fbuf Mem // quantized: gathered scales (binary16), converted (float32)
-	wbuf       Mem // AVX2 F16/BF16: the zero-padded bounce buffer of a weight tail
-	consts     map[string]VecVirtual
+	fbuf   Mem // quantized: the chunk's block scales as float32, 16 per row
+	hbuf   Mem // quantized, AVX2: the same as binary16, gathered by scalar moves
+	wbuf   Mem // AVX2 F16/BF16: the zero-padded bounce buffer of a weight tail
+	consts map[string]VecVirtual
 }
 
 func (g *k) label(s string) string { return fmt.Sprintf("%s_%s_%s", g.name, s, g.v.Name) }
@@ -172,14 +176,17 @@ func gemv(f *format, v *vec.ISA) {
 		}
 		Label(g.label("nomask"))
 	} else {
-		g.hbuf = AllocLocal(2 * chunkBlocks * rowsPerPass)
 		g.fbuf = AllocLocal(4 * chunkBlocks * rowsPerPass)
-		// Zero the scale buffer: the lanes of a short chunk past its
-		// blocks are converted and checked for Inf and NaN too.
-		z := v.Vec()
-		VXORPS(z, z, z)
-		for o := 0; o < 2*chunkBlocks*rowsPerPass; o += v.Bytes() {
-			VMOVUPS(z, g.hbuf.Offset(o))
+		if !v.Wide() {
+			g.hbuf = AllocLocal(2 * chunkBlocks * rowsPerPass)
+			// Zero the binary16 scale buffer: the lanes of a short chunk
+			// past its blocks are converted and checked for Inf and NaN
+			// too, and must hold zeros or scales seen earlier in the call.
+			z := v.Vec()
+			VXORPS(z, z, z)
+			for o := 0; o < 2*chunkBlocks*rowsPerPass; o += v.Bytes() {
+				VMOVUPS(z, g.hbuf.Offset(o))
+			}
 		}
 	}
 	g.loadConsts()
@@ -212,6 +219,9 @@ var constData = map[string]func(i int) uint32{
 	"nib":     func(int) uint32 { return 0xf },
 	"eight":   func(int) uint32 { return 8 },
 	"expMask": func(int) uint32 { return 0x7f800000 },
+	// iota<BB>: k·BB, the byte offset of block k of a chunk.
+	"iota34": func(i int) uint32 { return uint32(34 * i) },
+	"iota18": func(i int) uint32 { return uint32(18 * i) },
 }
 
 var globals = map[string]Mem{}
@@ -236,9 +246,7 @@ func (g *k) loadConsts() {
 	case g.f == q4_0 && g.v.Wide():
 		names = []string{"q4Table"}
 	case g.f == q4_0:
-		names = []string{"nib", "eight", "expMask"}
-	case g.f == q8_0 && !g.v.Wide():
-		names = []string{"expMask"}
+		names = []string{"nib", "eight"}
 	}
 	for _, s := range names {
 		r := g.v.Vec()
@@ -401,8 +409,8 @@ func (g *k) decodeHalvesMasked(m Mem) VecVirtual {
 // blocks, each chunk first converting its scales (see chunkBlocks), then
 // decoding and accumulating its blocks one at a time.
 func (g *k) blocks(nr int, l func(string) string) {
-	v, bb := g.v, g.f.blockBytes
-	pend, q, bi := GP64(), GP64(), GP64()
+	bb := g.f.blockBytes
+	pend, bi := GP64(), GP64()
 
 	Label(l("chunk"))
 	Commentf("pend = min(p + %d blocks, end of row 0)", chunkBlocks)
@@ -410,6 +418,92 @@ func (g *k) blocks(nr int, l func(string) string) {
 	CMPQ(pend, g.rowEnd)
 	CMOVQHI(g.rowEnd, pend)
 
+	factored := g.factored()
+	if g.v.Wide() {
+		g.scales512(nr, pend, bi, factored, l("exact"))
+	} else {
+		g.scalesAVX2(nr, l, pend, bi, factored, l("exact"))
+	}
+	g.blockLoop(nr, l, "block", bi, pend, factored)
+	if factored {
+		JMP(LabelRef(l("next")))
+		g.blockLoop(nr, l, "exact", bi, pend, false)
+	}
+	Label(l("next"))
+	CMPQ(g.p, g.rowEnd)
+	JB(LabelRef(l("chunk")))
+}
+
+// scales512 emits the AVX-512 scale conversion of a chunk: fbuf[i][b] =
+// float32(d) for block b of the chunk in row i, bi = 0, and, when
+// factored, a jump to exact if any of the scales is ±Inf or NaN.
+//
+// One VPGATHERDD per row fetches the dwords at the starts of the chunk's
+// blocks (d and the block's first two quant bytes: every dword lies inside
+// its block), VPMOVDW narrows them to their low words, VCVTPH2PS converts.
+func (g *k) scales512(nr int, pend, bi GPVirtual, factored bool, exact string) {
+	bb := g.f.blockBytes
+	Commentf("idx[k] = min(k·%d, pend−p−%d): the byte offsets of the chunk's blocks in a row;", bb, bb)
+	Comment("lanes past the chunk's last block repeat it, so that every lane reads inside the row")
+	last := GP64()
+	MOVQ(pend, last)
+	SUBQ(g.p, last)
+	SUBQ(U32(bb), last)
+	clamp, idx := ZMM(), ZMM()
+	VPBROADCASTD(last.As32(), clamp)
+	VPMINSD(global(fmt.Sprint("iota", bb)), clamp, idx)
+
+	Comment("fbuf[i][b] = float32(d), d the binary16 scale of block b of the chunk in row i")
+	var km Register
+	XORQ(bi, bi) // before the check's jump: both block loops start at 0
+	for i := 0; i < nr; i++ {
+		base := g.p
+		if i > 0 {
+			base = GP64()
+			LEAQ(g.row(g.p, i, 0), base)
+		}
+		// d is defined before the gather, which merges into it, and the
+		// mask by KMOVW rather than KXNORW k, k, k: else avo would take
+		// them as live from the function's start.
+		d, t, w := ZMM(), ZMM(), YMM()
+		VMOVDQA64(clamp, d)
+		ones, all := GP32(), K()
+		MOVL(U32(0xffff), ones)
+		KMOVW(ones, all) // all 16 lanes; the gather clears it
+		VPGATHERDD(Mem{Base: base, Index: idx, Scale: 1}, all, d)
+		VPMOVDW(d, w)
+		VCVTPH2PS(w, t)
+		VMOVUPS(t, g.fbuf.Offset(4*chunkBlocks*i))
+		if !factored {
+			continue
+		}
+		// Is any scale ±Inf or NaN? (Lanes past the chunk repeat its
+		// last scale.)
+		if i == 0 {
+			km = K()
+			VFPCLASSPSZ(U8(fpclassInfNaN), t, km)
+		} else {
+			kt := K()
+			VFPCLASSPSZ(U8(fpclassInfNaN), t, kt)
+			KORW(kt, km, km)
+		}
+	}
+	if factored {
+		// Only now, with every row's scales converted, may the chunk
+		// leave for the exact path.
+		KORTESTW(km, km)
+		JNZ(LabelRef(exact))
+	}
+}
+
+// scalesAVX2 is scales512 for AVX2. The halves are gathered with scalar
+// 16-bit moves into hbuf and converted 8 at a time. Not VPGATHERDD: under
+// qemu 7.2 (CI's AVX2 test machine) its 8-lane form gave wrong scales for
+// some chunks that it gets right on hardware, and Haswell's gathers are
+// slow anyway.
+func (g *k) scalesAVX2(nr int, l func(string) string, pend, bi GPVirtual, factored bool, exact string) {
+	v, bb := g.v, g.f.blockBytes
+	q := GP64()
 	Comment("hbuf[i][b] = the binary16 scale d of block b of the chunk in row i")
 	MOVQ(g.p, q)
 	XORQ(bi, bi)
@@ -424,39 +518,22 @@ func (g *k) blocks(nr int, l func(string) string) {
 	CMPQ(q, pend)
 	JB(LabelRef(l("gather")))
 
-	Comment("fbuf[i][b] = float32(hbuf[i][b]), exactly (lanes past the chunk's blocks are never read)")
-	factored := g.factored()
-	var km Register
-	if factored && v.Wide() {
-		km = K()
-	}
+	Comment("fbuf[i][b] = float32(hbuf[i][b]), exactly")
 	var spec VecVirtual
-	XORQ(bi, bi) // before the checks' jumps: both block loops start at 0
+	XORQ(bi, bi) // before the check's jump: both block loops start at 0
 	for i := 0; i < nr; i++ {
 		for h := 0; h < chunkBlocks/v.Lanes; h++ {
-			t := v.Vec()
+			t := YMM()
 			VCVTPH2PS(g.hbuf.Offset(2*chunkBlocks*i+2*v.Lanes*h), t)
 			VMOVUPS(t, g.fbuf.Offset(4*chunkBlocks*i+4*v.Lanes*h))
 			if !factored {
 				continue
 			}
-			// Is any scale ±Inf or NaN? Then the chunk takes the exact
-			// path. Lanes past the chunk hold zeros or scales seen earlier
-			// in this call, so they can only send a chunk to the exact
-			// path needlessly, never skip it.
-			if v.Wide() {
-				if i == 0 {
-					VFPCLASSPSZ(U8(fpclassInfNaN), t, km)
-				} else {
-					kt := K()
-					VFPCLASSPSZ(U8(fpclassInfNaN), t, kt)
-					KORW(kt, km, km)
-				}
-				continue
-			}
-			// AVX2: exponent bits all ones ⇔ ±Inf or NaN.
-			VPAND(g.consts["expMask"], t, t)
-			VPCMPEQD(g.consts["expMask"], t, t)
+			// Exponent bits all ones ⇔ ±Inf or NaN. Lanes past the
+			// chunk hold zeros or scales seen earlier in this call, so
+			// they can only send a chunk to the exact path needlessly.
+			VPAND(global("expMask"), t, t)
+			VPCMPEQD(global("expMask"), t, t)
 			if spec == nil {
 				spec = t
 			} else {
@@ -464,24 +541,10 @@ func (g *k) blocks(nr int, l func(string) string) {
 			}
 		}
 	}
-	// Only now, with every row's scales converted, may a chunk leave for
-	// the exact path.
-	if km != nil {
-		KORTESTW(km, km)
-		JNZ(LabelRef(l("exact")))
-	}
-	if spec != nil {
-		VPTEST(spec, spec)
-		JNZ(LabelRef(l("exact")))
-	}
-	g.blockLoop(nr, l, "block", bi, pend, factored)
 	if factored {
-		JMP(LabelRef(l("next")))
-		g.blockLoop(nr, l, "exact", bi, pend, false)
+		VPTEST(spec, spec)
+		JNZ(LabelRef(exact))
 	}
-	Label(l("next"))
-	CMPQ(g.p, g.rowEnd)
-	JB(LabelRef(l("chunk")))
 }
 
 // fpclassInfNaN is VFPCLASSPS's class selector for QNaN (0x01), +Inf
