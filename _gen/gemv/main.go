@@ -226,12 +226,15 @@ func gemv(v *vec.ISA) {
 //	body: whole 64-byte vectors from row+hb, each on one cache line;
 //	tail: the last (rb−hb) mod 64 bytes, masked.
 //
-// x is loaded at the same column offsets, so its loads are the unaligned
-// ones now; x is a few KiB, hot in L1, where a split load costs little.
-// When rb is a multiple of 64, every row starts at W's offset mod 64 and
-// the split is computed once; otherwise the one-row pass computes it per row
-// and the four-row pass (rows under fourRowMaxBytes, four different
-// offsets) keeps hb = 0, the unaligned loads.
+// x is loaded at the same column offsets, so its loads would be the split
+// ones; from DRAM that is cheap, but with W in L2 they cost nearly what W's
+// did, so x up to xCopyMaxBytes is first copied to the frame at −hb mod 64
+// (copyX). When rb is a multiple of 64, every row starts at W's offset
+// mod 64 and the split is computed once, and hb = 0 (W on a cache line)
+// takes the passes without a head, the code from before the split; when it
+// is not, the four-row pass (rows under fourRowMaxBytes, four different
+// offsets) keeps hb = 0, unaligned loads, and the one-row pass computes
+// the split per row (x then stays in place).
 
 // edgeChain: the AVX-512 head and tail of each row go into an accumulator
 // of their own, edge, not into acc[i][0] or acc[i][1]. A row of 16 vectors
