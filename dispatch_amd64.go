@@ -28,12 +28,12 @@ var archLevels = []level{
 		gemvQ4_K: gemvQ4_KAVX512,
 		gemvQ6_K: gemvQ6_KAVX512,
 
-		dequantF16:  nil, // dequantF16AVX512
-		dequantBF16: nil, // dequantBF16AVX512
-		dequantQ8_0: nil, // dequantQ8_0AVX512
-		dequantQ4_0: nil, // dequantQ4_0AVX512
-		dequantQ4_K: nil, // dequantQ4_KAVX512
-		dequantQ6_K: nil, // dequantQ6_KAVX512
+		dequantF16:  dequantF16AVX512,
+		dequantBF16: dequantBF16AVX512,
+		dequantQ8_0: dequantQ8_0AVX512,
+		dequantQ4_0: dequantQ4_0AVX512,
+		dequantQ4_K: dequantQ4_KAVX512,
+		dequantQ6_K: dequantQ6_KAVX512,
 
 		gemm: gemmAVX512,
 	}},
@@ -57,12 +57,12 @@ var archLevels = []level{
 		gemvQ4_K: gemvQ4_KAVX2,
 		gemvQ6_K: gemvQ6_KAVX2,
 
-		dequantF16:  nil, // dequantF16AVX2
-		dequantBF16: nil, // dequantBF16AVX2
-		dequantQ8_0: nil, // dequantQ8_0AVX2
-		dequantQ4_0: nil, // dequantQ4_0AVX2
-		dequantQ4_K: nil, // dequantQ4_KAVX2
-		dequantQ6_K: nil, // dequantQ6_KAVX2
+		dequantF16:  dequantF16AVX2,
+		dequantBF16: dequantBF16AVX2,
+		dequantQ8_0: dequantQ8_0AVX2,
+		dequantQ4_0: dequantQ4_0AVX2,
+		dequantQ4_K: dequantQ4_KAVX2,
+		dequantQ6_K: dequantQ6_KAVX2,
 
 		gemm: gemmAVX2,
 	}},

@@ -8,3 +8,4 @@ package lmhead
 //go:generate sh -c "cd _gen && go run ./formats -out ../gemv_formats_amd64.s -stubs ../gemv_formats_amd64_stubs.go -pkg lmhead"
 //go:generate sh -c "cd _gen && go run ./kquants -out ../gemv_kquants_amd64.s -stubs ../gemv_kquants_amd64_stubs.go -pkg lmhead"
 //go:generate sh -c "cd _gen && go run ./gemm -out ../gemm_amd64.s -stubs ../gemm_amd64_stubs.go -pkg lmhead"
+//go:generate sh -c "cd _gen && go run ./dequant -out ../dequant_amd64.s -stubs ../dequant_amd64_stubs.go -pkg lmhead"
