@@ -31,6 +31,8 @@ var archLevels = []level{
 		gemvQ4_K: gemvQ4_KNEON,
 		gemvQ6_K: gemvQ6_KNEON,
 
+		gemm: gemmNEON,
+
 		dequantF16:  nil, // dequantF16NEON
 		dequantBF16: nil, // dequantBF16NEON
 		dequantQ8_0: nil, // dequantQ8_0NEON

@@ -1,0 +1,113 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// The NEON tile of the batched projection (gemm.go, gemm_arm64.go): the
+// outer-product form of the AVX tiles (_gen/gemm), 6 rows of W × 16 packed
+// positions, 24 accumulators of 4 lanes in V0–V23. Per k step: one VLD1 of
+// the 16 positions (64 bytes, V24–V27), and per row one VLD1R broadcast of
+// W[r][k] (V28/V29, alternating) and 4 FMLAs: 10 loads for 24 FMAs. Only
+// instructions the Go assembler knows, so no WORD macros.
+
+// func gemmTile6x16NEON(c *float32, cs int, w *float32, ws int, xp *float32, gs int, kc int, add bool)
+TEXT ·gemmTile6x16NEON(SB), NOSPLIT, $0-57
+	MOVD c+0(FP), R0
+	MOVD cs+8(FP), R1
+	MOVD w+16(FP), R2
+	MOVD ws+24(FP), R9
+	MOVD xp+32(FP), R8
+	MOVD kc+48(FP), R10
+	MOVBU add+56(FP), R11
+	// row r of W at R2+r·ws: R2..R7
+	ADD R9, R2, R3
+	ADD R9, R3, R4
+	ADD R9, R4, R5
+	ADD R9, R5, R6
+	ADD R9, R6, R7
+	// acc = c (add) or 0: row r of the tile is V4r..V4r+3
+	CBZ R11, zero
+	MOVD R0, R12
+	VLD1 (R12), [V0.S4, V1.S4, V2.S4, V3.S4]
+	ADD R1, R12, R12
+	VLD1 (R12), [V4.S4, V5.S4, V6.S4, V7.S4]
+	ADD R1, R12, R12
+	VLD1 (R12), [V8.S4, V9.S4, V10.S4, V11.S4]
+	ADD R1, R12, R12
+	VLD1 (R12), [V12.S4, V13.S4, V14.S4, V15.S4]
+	ADD R1, R12, R12
+	VLD1 (R12), [V16.S4, V17.S4, V18.S4, V19.S4]
+	ADD R1, R12, R12
+	VLD1 (R12), [V20.S4, V21.S4, V22.S4, V23.S4]
+	B loop
+zero:
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VEOR V3.B16, V3.B16, V3.B16
+	VEOR V4.B16, V4.B16, V4.B16
+	VEOR V5.B16, V5.B16, V5.B16
+	VEOR V6.B16, V6.B16, V6.B16
+	VEOR V7.B16, V7.B16, V7.B16
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	VEOR V20.B16, V20.B16, V20.B16
+	VEOR V21.B16, V21.B16, V21.B16
+	VEOR V22.B16, V22.B16, V22.B16
+	VEOR V23.B16, V23.B16, V23.B16
+loop:
+	// acc[r][v] += broadcast(W[r][k]) · positions[k][4v:4v+4]
+	VLD1.P 64(R8), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VLD1R.P 4(R2), [V28.S4]
+	VFMLA V28.S4, V24.S4, V0.S4
+	VFMLA V28.S4, V25.S4, V1.S4
+	VFMLA V28.S4, V26.S4, V2.S4
+	VFMLA V28.S4, V27.S4, V3.S4
+	VLD1R.P 4(R3), [V29.S4]
+	VFMLA V29.S4, V24.S4, V4.S4
+	VFMLA V29.S4, V25.S4, V5.S4
+	VFMLA V29.S4, V26.S4, V6.S4
+	VFMLA V29.S4, V27.S4, V7.S4
+	VLD1R.P 4(R4), [V28.S4]
+	VFMLA V28.S4, V24.S4, V8.S4
+	VFMLA V28.S4, V25.S4, V9.S4
+	VFMLA V28.S4, V26.S4, V10.S4
+	VFMLA V28.S4, V27.S4, V11.S4
+	VLD1R.P 4(R5), [V29.S4]
+	VFMLA V29.S4, V24.S4, V12.S4
+	VFMLA V29.S4, V25.S4, V13.S4
+	VFMLA V29.S4, V26.S4, V14.S4
+	VFMLA V29.S4, V27.S4, V15.S4
+	VLD1R.P 4(R6), [V28.S4]
+	VFMLA V28.S4, V24.S4, V16.S4
+	VFMLA V28.S4, V25.S4, V17.S4
+	VFMLA V28.S4, V26.S4, V18.S4
+	VFMLA V28.S4, V27.S4, V19.S4
+	VLD1R.P 4(R7), [V29.S4]
+	VFMLA V29.S4, V24.S4, V20.S4
+	VFMLA V29.S4, V25.S4, V21.S4
+	VFMLA V29.S4, V26.S4, V22.S4
+	VFMLA V29.S4, V27.S4, V23.S4
+	SUBS $1, R10, R10
+	BNE loop
+	VST1 [V0.S4, V1.S4, V2.S4, V3.S4], (R0)
+	ADD R1, R0, R0
+	VST1 [V4.S4, V5.S4, V6.S4, V7.S4], (R0)
+	ADD R1, R0, R0
+	VST1 [V8.S4, V9.S4, V10.S4, V11.S4], (R0)
+	ADD R1, R0, R0
+	VST1 [V12.S4, V13.S4, V14.S4, V15.S4], (R0)
+	ADD R1, R0, R0
+	VST1 [V16.S4, V17.S4, V18.S4, V19.S4], (R0)
+	ADD R1, R0, R0
+	VST1 [V20.S4, V21.S4, V22.S4, V23.S4], (R0)
+	RET
