@@ -4,14 +4,23 @@
 //
 // Every kernel computes dst[i] = Σ_j w_i[j]·x[j] where w_i[j] is the weight
 // exactly as quant_decode.go decodes it, in float32, and x stays float32:
-// the weights are decoded in registers and every product is accumulated
-// with one FMA. The decoded weights are exact float32 values (a binary16 or
-// bfloat16 is a float32; d·q has at most 11+8 significant bits, so the
-// product of a block scale and a quant is exact too, from the smallest
-// subnormal half 2⁻²⁴ up to 65504·128 < 2²⁴). So each output is a plain
-// float32 FMA dot product of x with the decoded row, with Dot's error bound,
-// and a block scale that is ±Inf or NaN gives exactly IEEE's d·q (Inf·0 is
-// NaN) without any special path: the scale is never factored out of a block.
+// the weights are decoded in registers and the products are accumulated in
+// float32 with FMAs. The decoded weights are exact float32 values (a
+// binary16 or bfloat16 is a float32; d·q has at most 11+8 significant bits,
+// so the product of a block scale and a quant is exact too, from the
+// smallest subnormal half 2⁻²⁴ up to 65504·128 < 2²⁴).
+//
+//   - F16, BF16 and Q4_0 on AVX-512 multiply each weight out (Q4_0 through
+//     a per-block table d·(k−8)) and FMA it with x: a plain float32 dot
+//     product of x with the decoded row, with Dot's error bound, and a
+//     scale that is ±Inf or NaN gives IEEE's d·q (Inf·0 = NaN) by itself.
+//   - Q8_0 on both levels and Q4_0 on AVX2 factor the scale out of each
+//     block, Σ_blocks d·(Σ_j q_j·x_j), which saves a multiplication per
+//     weight; since d·q is exact this only reassociates the exact products,
+//     and the bound (n+8)·2⁻²⁴·Σ|w·x| still holds with a wide margin (each
+//     product passes through at most n/32+7 roundings). A block whose d is
+//     ±Inf or NaN would lose IEEE's NaN of Inf·0 that way, so every chunk of
+//     16 blocks whose scales are not all finite takes the exact path above.
 //
 // Kernel contract (dispatch.go): len(dst) ≥ 1; len(x) ≥ 1 and a multiple of
 // the block size (32 for Q8_0 and Q4_0); len(w) == len(dst)·rowBytes; w at
@@ -57,15 +66,23 @@ type format struct {
 	prefetch512, prefetch2 int
 }
 
-// The prefetch distances were measured on this project's benchmark machine
-// (see the report in the commit message and README): the f32 gemv found
-// 1024 bytes best on AVX2 and no gain on AVX-512; the format kernels
-// decode more per byte, so the hardware prefetchers fall further behind.
+// The prefetch distances follow the f32 gemv's measurements on the same
+// machine (_gen/gemv: prefetchAVX2): with Zen 4's or Sapphire Rapids'
+// hardware prefetchers alone its AVX2 kernel reached 0.88× the read
+// bandwidth from DRAM and 0.98× with PREFETCHT0 1024 bytes ahead; on
+// AVX-512 no distance helped. The format kernels read fewer bytes per
+// instruction than the f32 ones, which only makes the hardware prefetchers'
+// job easier, so only the AVX2 F16 and BF16 kernels, the ones whose speed
+// per byte is closest to f32's, prefetch. The quantized kernels are bound by
+// their decoding (see the report in the README), where a prefetch would
+// only take a load slot. (When these kernels were written the shared
+// benchmark machine's DRAM bandwidth was too noisy, 3-8 GB/s, to measure
+// distances of their own.)
 var (
-	f16  = &format{name: "F16", blockWeights: 1, blockBytes: 2, prefetch512: 0, prefetch2: 0}
-	bf16 = &format{name: "BF16", blockWeights: 1, blockBytes: 2, prefetch512: 0, prefetch2: 0}
-	q8_0 = &format{name: "Q8_0", blockWeights: 32, blockBytes: 34, prefetch512: 0, prefetch2: 0}
-	q4_0 = &format{name: "Q4_0", blockWeights: 32, blockBytes: 18, prefetch512: 0, prefetch2: 0}
+	f16  = &format{name: "F16", blockWeights: 1, blockBytes: 2, prefetch2: 1024}
+	bf16 = &format{name: "BF16", blockWeights: 1, blockBytes: 2, prefetch2: 1024}
+	q8_0 = &format{name: "Q8_0", blockWeights: 32, blockBytes: 34}
+	q4_0 = &format{name: "Q4_0", blockWeights: 32, blockBytes: 18}
 )
 
 // rowsPerPass is how many rows one pass of the kernels computes: every x
