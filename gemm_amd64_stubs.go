@@ -27,3 +27,7 @@ func gemmTile12x16AVX512(c *float32, cs int, w *float32, ws int, xp *float32, gs
 //
 //go:noescape
 func gemmTile6x16AVX2(c *float32, cs int, w *float32, ws int, xp *float32, gs int, kc int, add bool)
+
+// gemmPeakAVX512 runs n trips of 24 independent 512-bit FMAs, for measuring
+// the core's FMA peak. It requires n ≥ 1.
+func gemmPeakAVX512(n int)

@@ -58,6 +58,7 @@ func main() {
 	tile(&shape{name: "gemmTile12x32AVX512", rows: mr512, groups: 2, lanes: 16})
 	tile(&shape{name: "gemmTile12x16AVX512", rows: mr512, groups: 1, lanes: 16})
 	tile(&shape{name: "gemmTile6x16AVX2", rows: mrAVX2, groups: 1, lanes: 8})
+	peak()
 	Generate()
 	vec.CheckAVX2Registers(flag.Lookup("out").Value.String())
 }
@@ -218,6 +219,37 @@ func tile(s *shape) {
 			ADDQ(cs, c)
 		}
 	}
+	VZEROUPPER()
+	RET()
+}
+
+// peakChains is the independent FMA chains of gemmPeakAVX512: with a
+// latency of 4 cycles and two FMAs per cycle, 8 would do; 24 (as many as
+// the 12×32 tile has) leaves no doubt.
+const peakChains = 24
+
+// peak emits gemmPeakAVX512(n int): n trips of peakChains independent
+// 512-bit FMAs and nothing else, the core's FMA throughput that
+// BenchmarkGemmTile measures the tile against (16 lanes × 2 flops per FMA).
+func peak() {
+	TEXT("gemmPeakAVX512", NOSPLIT, "func(n int)")
+	Doc("gemmPeakAVX512 runs n trips of 24 independent 512-bit FMAs, for measuring",
+		"the core's FMA peak. It requires n ≥ 1.")
+	n := Load(Param("n"), GP64())
+	a, b := ZMM(), ZMM()
+	VXORPS(a, a, a)
+	VXORPS(b, b, b)
+	acc := make([]VecVirtual, peakChains)
+	for i := range acc {
+		acc[i] = ZMM()
+		VXORPS(acc[i], acc[i], acc[i])
+	}
+	Label("peak_loop")
+	for i := range acc {
+		VFMADD231PS(a, b, acc[i])
+	}
+	DECQ(n)
+	JNZ(LabelRef("peak_loop"))
 	VZEROUPPER()
 	RET()
 }
