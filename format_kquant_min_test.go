@@ -18,8 +18,13 @@ func TestKQuantMinTime(t *testing.T) {
 		t.Skip("LMHEAD_KQ_MIN not set")
 	}
 	r := tu.Rand(1)
-	for _, f := range []lmhead.Format{lmhead.Q4_K, lmhead.Q6_K, lmhead.Q8_0} {
-		rows, cols := 256, 2048
+	type shape struct{ rows, cols int }
+	for _, c := range []struct {
+		f lmhead.Format
+		shape
+	}{{lmhead.Q4_K, shape{256, 2048}}, {lmhead.Q6_K, shape{256, 2048}}, {lmhead.Q8_0, shape{256, 2048}},
+		{lmhead.Q4_K, shape{1024, 256}}, {lmhead.Q6_K, shape{1024, 256}}} {
+		f, rows, cols := c.f, c.rows, c.cols
 		b := tu.RandRows(r, f, rows, cols)
 		m, _ := lmhead.NewMatrix(f, rows, cols, b)
 		x := make([]float32, cols)
@@ -38,7 +43,8 @@ func TestKQuantMinTime(t *testing.T) {
 				}
 			}
 			sb := rows * cols / 256
-			t.Logf("%v %v: %v per call, %.2f ns per super-block, %.2f GB/s", f, isa, best, float64(best.Nanoseconds())/float64(sb), float64(len(b))/float64(best.Nanoseconds()))
+			t.Logf("%v %v %dx%d: %v per call, %.2f ns per super-block, %.2f ns per row, %.2f GB/s", f, isa, rows, cols, best,
+				float64(best.Nanoseconds())/float64(sb), float64(best.Nanoseconds())/float64(rows), float64(len(b))/float64(best.Nanoseconds()))
 		}
 	}
 }
