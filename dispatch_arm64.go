@@ -33,11 +33,11 @@ var archLevels = []level{
 
 		gemm: gemmNEON,
 
-		dequantF16:  nil, // dequantF16NEON
-		dequantBF16: nil, // dequantBF16NEON
-		dequantQ8_0: nil, // dequantQ8_0NEON
-		dequantQ4_0: nil, // dequantQ4_0NEON
-		dequantQ4_K: nil, // dequantQ4_KNEON
-		dequantQ6_K: nil, // dequantQ6_KNEON
+		dequantF16:  dequantF16NEON,
+		dequantBF16: dequantBF16NEON,
+		dequantQ8_0: dequantQ8_0NEON,
+		dequantQ4_0: dequantQ4_0NEON,
+		dequantQ4_K: dequantQ4_KNEON,
+		dequantQ6_K: dequantQ6_KNEON,
 	}},
 }
