@@ -1161,9 +1161,9 @@ DATA kq_q6k_sh20<>+56(SB)/4, $0x00000000
 DATA kq_q6k_sh20<>+60(SB)/4, $0x00000000
 GLOBL kq_q6k_sh20<>(SB), RODATA|NOPTR, $64
 
-// func gemvQ6_KAVX2(dst []float32, w []byte, x []float32)
+// func gemvQ6_KSumsAVX2(dst []float32, w []byte, x []float32)
 // Requires: AVX, AVX2, F16C, FMA3, MMX+
-TEXT ·gemvQ6_KAVX2(SB), NOSPLIT, $320-72
+TEXT ·gemvQ6_KSumsAVX2(SB), NOSPLIT, $320-72
 	MOVQ dst_base+0(FP), AX
 	MOVQ dst_len+8(FP), CX
 	MOVQ w_base+24(FP), DX
@@ -1171,7 +1171,7 @@ TEXT ·gemvQ6_KAVX2(SB), NOSPLIT, $320-72
 	MOVQ x_len+56(FP), SI
 	SHRQ $0x08, SI
 
-row_gemvQ6_KAVX2:
+row_gemvQ6_KSumsAVX2:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -1179,7 +1179,7 @@ row_gemvQ6_KAVX2:
 	MOVQ   BX, DI
 	MOVQ   SI, R8
 
-block_gemvQ6_KAVX2:
+block_gemvQ6_KSumsAVX2:
 	// prefetch the block 1024 bytes ahead: every cache line of it
 	PREFETCHT0 1024(DX)
 	PREFETCHT0 1088(DX)
@@ -1266,7 +1266,7 @@ block_gemvQ6_KAVX2:
 	MOVWLZX 208(DX), R9
 	ANDL    $0x00007c00, R9
 	CMPL    R9, $0x00007c00
-	JEQ     exact1_gemvQ6_KAVX2
+	JEQ     exact1_gemvQ6_KSumsAVX2
 
 	// acc += (d·sc/4)·Σ (4·(q−32))·x per sub-block of 16
 	VPMOVSXBD    64(SP), Y4
@@ -1397,9 +1397,9 @@ block_gemvQ6_KAVX2:
 	VFMADD231PS  992(DI), Y5, Y4
 	VBROADCASTSS 60(SP), Y5
 	VFMADD231PS  Y5, Y4, Y3
-	JMP          next2_gemvQ6_KAVX2
+	JMP          next2_gemvQ6_KSumsAVX2
 
-exact1_gemvQ6_KAVX2:
+exact1_gemvQ6_KSumsAVX2:
 	// acc += (4·(q−32))·(d·sc/4)·x, each weight exact
 	VBROADCASTSS (SP), Y4
 	VPMOVSXBD    64(SP), Y5
@@ -1546,11 +1546,11 @@ exact1_gemvQ6_KAVX2:
 	VMULPS       Y4, Y5, Y5
 	VFMADD231PS  992(DI), Y5, Y3
 
-next2_gemvQ6_KAVX2:
+next2_gemvQ6_KSumsAVX2:
 	ADDQ $0x000000d2, DX
 	ADDQ $0x00000400, DI
 	DECQ R8
-	JNZ  block_gemvQ6_KAVX2
+	JNZ  block_gemvQ6_KSumsAVX2
 
 	// dst[row] = the sum of the accumulators' lanes
 	VADDPS       Y1, Y0, Y0
@@ -1563,7 +1563,7 @@ next2_gemvQ6_KAVX2:
 	VMOVSS       X0, (AX)
 	ADDQ         $0x04, AX
 	DECQ         CX
-	JNZ          row_gemvQ6_KAVX2
+	JNZ          row_gemvQ6_KSumsAVX2
 	VZEROUPPER
 	RET
 
@@ -1620,3 +1620,269 @@ DATA kq_f0<>+52(SB)/4, $0xf0f0f0f0
 DATA kq_f0<>+56(SB)/4, $0xf0f0f0f0
 DATA kq_f0<>+60(SB)/4, $0xf0f0f0f0
 GLOBL kq_f0<>(SB), RODATA|NOPTR, $64
+
+// func gemvQ6_KExactAVX2(dst []float32, w []byte, x []float32)
+// Requires: AVX, AVX2, F16C, FMA3, MMX+
+TEXT ·gemvQ6_KExactAVX2(SB), NOSPLIT, $320-72
+	MOVQ dst_base+0(FP), AX
+	MOVQ dst_len+8(FP), CX
+	MOVQ w_base+24(FP), DX
+	MOVQ x_base+48(FP), BX
+	MOVQ x_len+56(FP), SI
+	SHRQ $0x08, SI
+
+row_gemvQ6_KExactAVX2:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ   BX, DI
+	MOVQ   SI, R8
+
+block_gemvQ6_KExactAVX2:
+	// prefetch the block 1024 bytes ahead: every cache line of it
+	PREFETCHT0 1024(DX)
+	PREFETCHT0 1088(DX)
+	PREFETCHT0 1152(DX)
+	PREFETCHT0 1216(DX)
+	PREFETCHT0 1280(DX)
+
+	// d·sc/4 of the 16 sub-blocks: int8 scales → float32, times d/4
+	VPBROADCASTW 208(DX), X4
+	VCVTPH2PS    X4, Y4
+	VMULPS       kq_quarter<>+0(SB), Y4, Y4
+	VPMOVSXBD    192(DX), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VMOVUPS      Y5, (SP)
+	VPMOVSXBD    200(DX), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VMOVUPS      Y5, 32(SP)
+
+	// Q = 4·(q−32) as bytes, weights 0-127
+	VMOVDQU 128(DX), Y4
+	VPXOR   kq_aa<>+0(SB), Y4, Y4
+	VMOVDQU (DX), Y5
+	VPAND   kq_0f<>+0(SB), Y5, Y5
+	VPSLLW  $0x02, Y5, Y5
+	VPAND   kq_03<>+0(SB), Y4, Y6
+	VPSLLW  $0x06, Y6, Y6
+	VPOR    Y6, Y5, Y5
+	VMOVDQU Y5, 64(SP)
+	VMOVDQU 32(DX), Y5
+	VPAND   kq_0f<>+0(SB), Y5, Y5
+	VPSLLW  $0x02, Y5, Y5
+	VPAND   kq_0c<>+0(SB), Y4, Y6
+	VPSLLW  $0x04, Y6, Y6
+	VPOR    Y6, Y5, Y5
+	VMOVDQU Y5, 96(SP)
+	VMOVDQU (DX), Y5
+	VPAND   kq_f0<>+0(SB), Y5, Y5
+	VPSRLW  $0x02, Y5, Y5
+	VPAND   kq_30<>+0(SB), Y4, Y6
+	VPSLLW  $0x02, Y6, Y6
+	VPOR    Y6, Y5, Y5
+	VMOVDQU Y5, 128(SP)
+	VMOVDQU 32(DX), Y5
+	VPAND   kq_f0<>+0(SB), Y5, Y5
+	VPSRLW  $0x02, Y5, Y5
+	VPAND   kq_c0<>+0(SB), Y4, Y4
+	VPOR    Y4, Y5, Y5
+	VMOVDQU Y5, 160(SP)
+
+	// Q = 4·(q−32) as bytes, weights 128-255
+	VMOVDQU 160(DX), Y4
+	VPXOR   kq_aa<>+0(SB), Y4, Y4
+	VMOVDQU 64(DX), Y5
+	VPAND   kq_0f<>+0(SB), Y5, Y5
+	VPSLLW  $0x02, Y5, Y5
+	VPAND   kq_03<>+0(SB), Y4, Y6
+	VPSLLW  $0x06, Y6, Y6
+	VPOR    Y6, Y5, Y5
+	VMOVDQU Y5, 192(SP)
+	VMOVDQU 96(DX), Y5
+	VPAND   kq_0f<>+0(SB), Y5, Y5
+	VPSLLW  $0x02, Y5, Y5
+	VPAND   kq_0c<>+0(SB), Y4, Y6
+	VPSLLW  $0x04, Y6, Y6
+	VPOR    Y6, Y5, Y5
+	VMOVDQU Y5, 224(SP)
+	VMOVDQU 64(DX), Y5
+	VPAND   kq_f0<>+0(SB), Y5, Y5
+	VPSRLW  $0x02, Y5, Y5
+	VPAND   kq_30<>+0(SB), Y4, Y6
+	VPSLLW  $0x02, Y6, Y6
+	VPOR    Y6, Y5, Y5
+	VMOVDQU Y5, 256(SP)
+	VMOVDQU 96(DX), Y5
+	VPAND   kq_f0<>+0(SB), Y5, Y5
+	VPSRLW  $0x02, Y5, Y5
+	VPAND   kq_c0<>+0(SB), Y4, Y4
+	VPOR    Y4, Y5, Y5
+	VMOVDQU Y5, 288(SP)
+
+	// acc += (4·(q−32))·(d·sc/4)·x, each weight exact
+	VBROADCASTSS (SP), Y4
+	VPMOVSXBD    64(SP), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  (DI), Y5, Y0
+	VPMOVSXBD    72(SP), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  32(DI), Y5, Y1
+	VBROADCASTSS 4(SP), Y4
+	VPMOVSXBD    80(SP), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  64(DI), Y5, Y2
+	VPMOVSXBD    88(SP), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  96(DI), Y5, Y3
+	VBROADCASTSS 8(SP), Y4
+	VPMOVSXBD    96(SP), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  128(DI), Y5, Y0
+	VPMOVSXBD    104(SP), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  160(DI), Y5, Y1
+	VBROADCASTSS 12(SP), Y4
+	VPMOVSXBD    112(SP), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  192(DI), Y5, Y2
+	VPMOVSXBD    120(SP), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  224(DI), Y5, Y3
+	VBROADCASTSS 16(SP), Y4
+	VPMOVSXBD    128(SP), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  256(DI), Y5, Y0
+	VPMOVSXBD    136(SP), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  288(DI), Y5, Y1
+	VBROADCASTSS 20(SP), Y4
+	VPMOVSXBD    144(SP), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  320(DI), Y5, Y2
+	VPMOVSXBD    152(SP), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  352(DI), Y5, Y3
+	VBROADCASTSS 24(SP), Y4
+	VPMOVSXBD    160(SP), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  384(DI), Y5, Y0
+	VPMOVSXBD    168(SP), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  416(DI), Y5, Y1
+	VBROADCASTSS 28(SP), Y4
+	VPMOVSXBD    176(SP), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  448(DI), Y5, Y2
+	VPMOVSXBD    184(SP), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  480(DI), Y5, Y3
+	VBROADCASTSS 32(SP), Y4
+	VPMOVSXBD    192(SP), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  512(DI), Y5, Y0
+	VPMOVSXBD    200(SP), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  544(DI), Y5, Y1
+	VBROADCASTSS 36(SP), Y4
+	VPMOVSXBD    208(SP), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  576(DI), Y5, Y2
+	VPMOVSXBD    216(SP), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  608(DI), Y5, Y3
+	VBROADCASTSS 40(SP), Y4
+	VPMOVSXBD    224(SP), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  640(DI), Y5, Y0
+	VPMOVSXBD    232(SP), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  672(DI), Y5, Y1
+	VBROADCASTSS 44(SP), Y4
+	VPMOVSXBD    240(SP), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  704(DI), Y5, Y2
+	VPMOVSXBD    248(SP), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  736(DI), Y5, Y3
+	VBROADCASTSS 48(SP), Y4
+	VPMOVSXBD    256(SP), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  768(DI), Y5, Y0
+	VPMOVSXBD    264(SP), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  800(DI), Y5, Y1
+	VBROADCASTSS 52(SP), Y4
+	VPMOVSXBD    272(SP), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  832(DI), Y5, Y2
+	VPMOVSXBD    280(SP), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  864(DI), Y5, Y3
+	VBROADCASTSS 56(SP), Y4
+	VPMOVSXBD    288(SP), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  896(DI), Y5, Y0
+	VPMOVSXBD    296(SP), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  928(DI), Y5, Y1
+	VBROADCASTSS 60(SP), Y4
+	VPMOVSXBD    304(SP), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  960(DI), Y5, Y2
+	VPMOVSXBD    312(SP), Y5
+	VCVTDQ2PS    Y5, Y5
+	VMULPS       Y4, Y5, Y5
+	VFMADD231PS  992(DI), Y5, Y3
+	ADDQ         $0x000000d2, DX
+	ADDQ         $0x00000400, DI
+	DECQ         R8
+	JNZ          block_gemvQ6_KExactAVX2
+
+	// dst[row] = the sum of the accumulators' lanes
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	VMOVSS       X0, (AX)
+	ADDQ         $0x04, AX
+	DECQ         CX
+	JNZ          row_gemvQ6_KExactAVX2
+	VZEROUPPER
+	RET

@@ -24,7 +24,12 @@ func gemvQ4_KExactAVX2(dst []float32, w []byte, x []float32)
 //go:noescape
 func gemvQ6_KAVX512(dst []float32, w []byte, x []float32)
 
-// gemvQ6_KAVX2 computes dst[i] = Σ_j w_i[j]·x[j] for the rows w_i of w, each len(x)/256 blocks. It requires len(dst) ≥ 1, len(x) a positive multiple of 256 and len(w) == len(dst)·len(x)/256·210.
+// gemvQ6_KSumsAVX2 computes dst[i] = Σ_j w_i[j]·x[j] for the rows w_i of w, each len(x)/256 blocks. It requires len(dst) ≥ 1, len(x) a positive multiple of 256 and len(w) == len(dst)·len(x)/256·210.
 //
 //go:noescape
-func gemvQ6_KAVX2(dst []float32, w []byte, x []float32)
+func gemvQ6_KSumsAVX2(dst []float32, w []byte, x []float32)
+
+// gemvQ6_KExactAVX2 computes dst[i] = Σ_j w_i[j]·x[j] for the rows w_i of w, each len(x)/256 blocks. It requires len(dst) ≥ 1, len(x) a positive multiple of 256 and len(w) == len(dst)·len(x)/256·210.
+//
+//go:noescape
+func gemvQ6_KExactAVX2(dst []float32, w []byte, x []float32)

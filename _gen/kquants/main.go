@@ -22,9 +22,19 @@
 // So a block whose d (or dmin) is ±Inf or NaN gives exactly the reference's
 // IEEE weights (Inf·0 = NaN where a scale or a quant is 0) and every output
 // is a plain float32 FMA dot product of x with the decoded row, within Dot's
-// error bound. The per-super-block test for non-finite scales that a
-// factored kernel needs is not needed here, and there is no per-call scratch
-// (no Σx), so the kernels are called directly, without a Go wrapper.
+// error bound. The AVX-512 kernels do only this: with 32 registers and
+// VPERMPS lookups, factoring the scales out would save nothing.
+//
+// The AVX2 kernels, bound by their FMA and convert ports, factor the
+// sub-block scales out where that is safe (gemvQ4_KSumsAVX2,
+// gemvQ6_KSumsAVX2): acc += d1·Σ q·x per sub-block, and for Q4_K acc −=
+// Σ m1·Σx with the sums of x precomputed by the Go wrapper gemvQ4_KAVX2
+// (gemv_kquants_amd64.go). The bound allows it (for Q4_K the magnitude of a
+// weight's product is |d1·q·x| + |m1·x|). A block whose d or dmin is not
+// finite takes the exact path (a scalar test per super-block, see
+// q4kFinite and q6kFinite), and the Go wrappers send x with NaN, ±Inf or
+// sums of |x| near overflow to the exact kernels gemvQ4_KExactAVX2 and
+// gemvQ6_KExactAVX2, as they do rows of more than 16384 Q4_K weights.
 //
 // Kernel contract (dispatch.go): len(dst) ≥ 1; len(x) ≥ 1 a multiple of 256;
 // len(w) == len(dst)·(len(x)/256)·blockBytes; w at any address. Every load
@@ -33,10 +43,11 @@
 // outside w, x and dst.
 //
 // The rows are streamed one at a time: the matrix is one contiguous run of
-// bytes, which the hardware prefetchers follow best as one sequential
-// stream. There is no x-side decoding to share between rows (x is read as
-// float32, straight from L1, by the FMAs' memory operands), so a multi-row
-// pass would only save the one horizontal sum per row.
+// bytes, a single sequential stream for the prefetchers. There is no x-side
+// decoding to share between rows (x is read as float32, straight from L1,
+// by the FMAs' memory operands; the Σx of Q4_K AVX2 is computed once per
+// call), so a multi-row pass would only save the one horizontal sum per row
+// (about 1.8 ns of the 13.4 ns per 256-weight row at the l2 shape).
 package main
 
 import (
@@ -542,7 +553,19 @@ func (k *kernel) q4k2(sc Mem, low VecVirtual) {
 // (broadcast from the scale slot) and the FMA with x. The byte assembly
 // costs 9 vector uops per 128 weights on AVX-512 and 20 on AVX2.
 func q6k(v *vec.ISA) {
-	k := &kernel{v: v, name: "gemvQ6_K" + v.Name, blkBytes: q6kBytes, prefetch: prefetchAhead}
+	if v.Wide() {
+		q6kKernel(v, "gemvQ6_KAVX512", false)
+		return
+	}
+	q6kKernel(v, "gemvQ6_KSumsAVX2", true)
+	q6kKernel(v, "gemvQ6_KExactAVX2", false)
+}
+
+// q6kKernel emits one Q6_K kernel. With sums (AVX2 only), a block whose d is
+// finite takes q6k2Sums and the others the exact q6k2; without, AVX2 takes
+// q6k2 for every block (for the x that q6kSumsOK rejects).
+func q6kKernel(v *vec.ISA, name string, sums bool) {
+	k := &kernel{v: v, name: name, blkBytes: q6kBytes, prefetch: prefetchAhead}
 	var sc, qb Mem
 	var c3c, cc0, caa VecVirtual
 	setup := func() {
@@ -573,6 +596,10 @@ func q6k(v *vec.ISA) {
 		}
 		for h := 0; h < 2; h++ {
 			k.q6kBytes2(h, qb.Offset(128*h))
+		}
+		if !sums {
+			k.q6k2(sc, qb)
+			return
 		}
 		k.branch(k.q6kFinite, func() { k.q6k2Sums(sc, qb) }, func() { k.q6k2(sc, qb) })
 	}
