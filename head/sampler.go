@@ -38,8 +38,8 @@ import (
 //  10. mirostat v2 (MirostatTau), which truncates what is left;
 //  11. the draw, in proportion to the probabilities of what is left.
 //
-// Every filter keeps at least the most likely token (XTC keeps at least
-// one token). Filters that keep a prefix of an order (top-k, top-p,
+// Every filter keeps at least one token, and all but typical-p and XTC
+// (which by design may drop it, as in llama.cpp) keep the most likely one. Filters that keep a prefix of an order (top-k, top-p,
 // typical-p) use the canonical order: scores from highest to lowest,
 // equal scores by lower index. A NaN score counts as -Inf.
 //
