@@ -122,6 +122,7 @@ type k struct {
 	hbuf   Mem // quantized, AVX2: the same as binary16, gathered by scalar moves
 	wbuf   Mem // AVX2 F16/BF16: the zero-padded bounce buffer of a weight tail
 	consts map[string]VecVirtual
+	xOdd   Mem // factored kernels: nonzero when some x is outside the factored path's range
 }
 
 func (g *k) label(s string) string { return fmt.Sprintf("%s_%s_%s", g.name, s, g.v.Name) }
@@ -206,6 +207,9 @@ func gemv(f *format, v *vec.ISA) {
 			}
 		}
 	}
+	if g.f.blockWeights > 1 && g.factored() {
+		g.checkX(n)
+	}
 	g.loadConsts()
 
 	g.xp, g.rowEnd = GP64(), GP64()
@@ -217,6 +221,75 @@ func gemv(f *format, v *vec.ISA) {
 	Label(g.label("done"))
 	VZEROUPPER()
 	RET()
+}
+
+// Range of x for the factored kernels. Factoring d out computes q·x and
+// Σ_j q_j·x_j in float32 before the multiplication by d, so they may
+// overflow where the reference's d·q·x does not (|Σ q·x| ≤ 2¹²·max|x|), or
+// q·x may underflow to a subnormal whose rounding error d (up to 2¹⁶)
+// magnifies. With every nonzero |x| in [2⁻⁶⁴, 2⁶⁴) neither happens; any
+// other x (and Inf or NaN) sends the whole call to the exact path. x is
+// n ≥ 32 floats, a multiple of 32: whole vectors, no tail.
+const (
+	xRangeLo = 0x1f800000 // bits of 2⁻⁶⁴
+	xRangeHi = 0x5f800000 // bits of 2⁶⁴
+)
+
+// checkX emits the scan of x that sets xOdd (see xRangeLo): with b the
+// bits of |x|, hi = max b and lo = min (b−1), whose 0−1 wraps to 2³²−1 so
+// that zeros never count as tiny; x is in range iff hi < xRangeHi and
+// lo ≥ xRangeLo−1, unsigned.
+func (g *k) checkX(n GPVirtual) {
+	v := g.v
+	Comment("xOdd = some x is nonzero with |x| outside [2⁻⁶⁴, 2⁶⁴), or Inf or NaN")
+	g.xOdd = AllocLocal(8)
+	MOVQ(U32(0), g.xOdd)
+	p, end := GP64(), GP64()
+	MOVQ(g.x, p)
+	LEAQ(Mem{Base: g.x, Index: n, Scale: 4}, end)
+	hi, lo := v.Vec(), v.Vec()
+	VPXOR(hi.AsY(), hi.AsY(), hi.AsY())
+	VPCMPEQD(hi.AsY(), hi.AsY(), lo.AsY())
+	if v.Wide() {
+		VINSERTI64X4(U8(1), lo.AsY(), lo, lo)
+	}
+	Label(g.label("xscan"))
+	b := v.Vec()
+	// b = bits of |x| (VPAND has no 512-bit form, VPANDD no VEX one)
+	if v.Wide() {
+		VMOVDQU32(Mem{Base: p}, b)
+		VPANDD(global("absMask"), b, b)
+	} else {
+		VMOVDQU(Mem{Base: p}, b)
+		VPAND(global("absMask"), b, b)
+	}
+	VPMAXUD(b, hi, hi)
+	VPSUBD(global("one"), b, b)
+	VPMINUD(b, lo, lo)
+	ADDQ(U32(v.Bytes()), p)
+	CMPQ(p, end)
+	JB(LabelRef(g.label("xscan")))
+	hy, ly := hi.AsY(), lo.AsY()
+	if v.Wide() {
+		t := YMM()
+		VEXTRACTI64X4(U8(1), hi, t)
+		VPMAXUD(t, hy, hy)
+		VEXTRACTI64X4(U8(1), lo, t)
+		VPMINUD(t, ly, ly)
+	}
+	// big: lanes with hi ≥ xRangeHi; ok: lanes with lo ≥ xRangeLo−1
+	big, ok, t := YMM(), YMM(), YMM()
+	VPMAXUD(global("xRangeHi"), hy, t)
+	VPCMPEQD(hy, t, big)
+	VPMAXUD(global("xRangeLo1"), ly, t)
+	VPCMPEQD(ly, t, ok)
+	VPCMPEQD(t, t, t) // all ones
+	VPANDN(t, ok, ok) // ¬ok
+	VPOR(ok, big, big)
+	VPTEST(big, big)
+	JZ(LabelRef(g.label("xok")))
+	MOVQ(U32(1), g.xOdd)
+	Label(g.label("xok"))
 }
 
 // load loads an argument into a fresh general register.
@@ -232,10 +305,14 @@ func load(c Component) GPVirtual {
 // whose index is the low 4 bits of each dword. nib and eight are the AVX2
 // kernel's nibble mask and code offset.
 var constData = map[string]func(i int) uint32{
-	"q4Table": func(i int) uint32 { return math.Float32bits(float32(i - 8)) },
-	"nib":     func(int) uint32 { return 0xf },
-	"eight":   func(int) uint32 { return 8 },
-	"expMask": func(int) uint32 { return 0x7f800000 },
+	"q4Table":   func(i int) uint32 { return math.Float32bits(float32(i - 8)) },
+	"nib":       func(int) uint32 { return 0xf },
+	"eight":     func(int) uint32 { return 8 },
+	"expMask":   func(int) uint32 { return 0x7f800000 },
+	"absMask":   func(int) uint32 { return 0x7fffffff },
+	"one":       func(int) uint32 { return 1 },
+	"xRangeHi":  func(int) uint32 { return xRangeHi },
+	"xRangeLo1": func(int) uint32 { return xRangeLo - 1 },
 	// iota<BB>: k·BB, the byte offset of block k of a chunk.
 	"iota34": func(i int) uint32 { return uint32(34 * i) },
 	"iota18": func(i int) uint32 { return uint32(18 * i) },
@@ -510,6 +587,8 @@ func (g *k) scales512(nr int, pend, bi GPVirtual, factored bool, exact string) {
 		// leave for the exact path.
 		KORTESTW(km, km)
 		JNZ(LabelRef(exact))
+		CMPQ(g.xOdd, U8(0))
+		JNE(LabelRef(exact))
 	}
 }
 
@@ -561,6 +640,8 @@ func (g *k) scalesAVX2(nr int, l func(string) string, pend, bi GPVirtual, factor
 	if factored {
 		VPTEST(spec, spec)
 		JNZ(LabelRef(exact))
+		CMPQ(g.xOdd, U8(0))
+		JNE(LabelRef(exact))
 	}
 }
 
