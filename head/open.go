@@ -64,7 +64,8 @@ type Source struct {
 //     tensor is absent); the softcap is {arch}.final_logit_softcapping and
 //     the scale {arch}.logit_scale; the tokens are tokenizer.ggml.tokens.
 //   - safetensors: lm_head.weight, else the tied model.embed_tokens.weight
-//     or GPT-2's wte.weight, each with or without a "transformer." prefix;
+//     or GPT-2's wte.weight, each with or without a "transformer." prefix,
+//     or inside a multimodal checkpoint's language model;
 //     the softcap and scale are config.json's final_logit_softcapping and
 //     logit_scale (transformers' Gemma2ForCausalLM and CohereForCausalLM);
 //     the tokens come from tokenizer.json's vocabulary beside the weights,
@@ -193,15 +194,22 @@ func openGGUF(path string) (src Source, m lmhead.Matrix, tokens []string, closer
 	return src, m, tokens, f, nil
 }
 
-// headNames are the tensor names of a safetensors head, untied first.
+// headNames are the tensor names of a safetensors head, untied first:
+// transformers' names with and without the "transformer." prefix (GPT-2),
+// and those of the language model inside a multimodal checkpoint (Gemma 3,
+// LLaVA: "language_model." before transformers 4.52,
+// "model.language_model." after).
 var headNames = []struct {
 	name string
 	tied bool
 }{
 	{"lm_head.weight", false},
 	{"transformer.lm_head.weight", false},
+	{"language_model.lm_head.weight", false},
 	{"model.embed_tokens.weight", true},
 	{"transformer.model.embed_tokens.weight", true},
+	{"language_model.model.embed_tokens.weight", true},
+	{"model.language_model.embed_tokens.weight", true},
 	{"wte.weight", true},
 	{"transformer.wte.weight", true},
 }

@@ -136,6 +136,7 @@ func TestOpenSafetensors(t *testing.T) {
 	emb, wEmb := bf16Tensor(r, "model.embed_tokens.weight", V, d)
 	lm, wLM := bf16Tensor(r, "lm_head.weight", V, d)
 	wte, wWte := bf16Tensor(r, "transformer.wte.weight", V, d)
+	mm, wMM := bf16Tensor(r, "language_model.model.embed_tokens.weight", V, d)
 	norm := stwrite.Tensor{Name: "model.norm.weight", Dtype: "F32", Shape: []uint64{d}, Data: make([]byte, 4*d)}
 	cfg := func(extra map[string]any) map[string]any {
 		c := map[string]any{"model_type": "llama", "vocab_size": V, "hidden_size": d}
@@ -158,6 +159,7 @@ func TestOpenSafetensors(t *testing.T) {
 		{"tied", cfg(map[string]any{"tie_word_embeddings": true}), [][]stwrite.Tensor{{emb, norm}}, "model.embed_tokens.weight", true, wEmb, 0, 0},
 		{"gpt2", cfg(map[string]any{"model_type": "gpt2"}), [][]stwrite.Tensor{{wte}}, "transformer.wte.weight", true, wWte, 0, 0},
 		{"sharded-softcap", cfg(map[string]any{"final_logit_softcapping": 30.0, "logit_scale": nil}), [][]stwrite.Tensor{{emb, norm}, {lm}}, "lm_head.weight", false, wLM, 30, 0},
+		{"gemma3-multimodal", cfg(map[string]any{"model_type": "gemma3"}), [][]stwrite.Tensor{{mm}}, "language_model.model.embed_tokens.weight", true, wMM, 0, 0},
 		{"cohere-scale", cfg(map[string]any{"logit_scale": 0.0625}), [][]stwrite.Tensor{{emb}}, "model.embed_tokens.weight", true, wEmb, 0, 0.0625},
 	} {
 		t.Run(c.name, func(t *testing.T) {
