@@ -435,12 +435,12 @@ split_AVX512:
 
 	// rows of 512 bytes or more: one row at a time (see fourRowMaxBytes)
 	CMPQ SI, $0x00000200
-	JAE  rows1_AVX512
+	JAE  exit4_AVX512
 
 	// blocks of 4 row(s)
 rows4_AVX512:
 	CMPQ    CX, $0x04
-	JB      rows1_AVX512
+	JB      exit4_AVX512
 	LEAQ    (DX)(SI*1), R10
 	LEAQ    (R10)(SI*1), R11
 	LEAQ    (R11)(SI*1), R12
@@ -525,14 +525,15 @@ reduce4_AVX512:
 	SUBQ          $0x04, CX
 	JMP           rows4_AVX512
 
+exit4_AVX512:
+	// rows not a whole number of cache lines: the pass that aligns each
+	TESTQ $0x0000003f, SI
+	JNZ   rows1p_AVX512
+
 	// blocks of 1 row(s)
 rows1_AVX512:
-	CMPQ  CX, $0x01
-	JB    done_AVX512
-	TESTQ $0x0000003f, SI
-
-	// rows not a whole number of cache lines: the pass that aligns each
-	JNZ     rows1p_AVX512
+	CMPQ    CX, $0x01
+	JB      done_AVX512
 	VXORPS  Z4, Z4, Z4
 	VXORPS  Z5, Z5, Z5
 	XORQ    R13, R13
@@ -689,12 +690,12 @@ reduce4p_AVX512:
 
 	// blocks of 1 row(s), each with a head
 rows1p_AVX512:
-	CMPQ  CX, $0x01
-	JB    done_AVX512
-	TESTQ $0x0000003f, SI
+	CMPQ CX, $0x01
+	JB   done_AVX512
 
 	// rows not a whole number of cache lines: align this one
-	JZ start1p_AVX512
+	TESTQ $0x0000003f, SI
+	JZ    start1p_AVX512
 
 	// hb = bytes from the row start to the next cache line (at most the row):
 	// min((−row) mod 64 rounded down to whole floats, rb)

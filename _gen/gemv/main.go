@@ -204,8 +204,17 @@ func gemv(v *vec.ISA) {
 			}
 			Commentf("rows of %d bytes or more: one row at a time (see fourRowMaxBytes)", fourRowMaxBytes)
 			CMPQ(g.rb, U32(fourRowMaxBytes))
-			JAE(LabelRef(passLabel(v, "rows", 1, peel)))
-			g.pass(4, peel)
+			if peel {
+				JAE(LabelRef(passLabel(v, "rows", 1, peel)))
+				g.pass(4, peel)
+			} else {
+				JAE(LabelRef("exit4_" + v.Name))
+				g.pass(4, peel)
+				Label("exit4_" + v.Name)
+				Comment("rows not a whole number of cache lines: the pass that aligns each")
+				TESTQ(U32(vec.LineBytes-1), g.rb)
+				JNZ(LabelRef(passLabel(v, "rows", 1, true)))
+			}
 			g.pass(1, peel)
 		}
 	}
@@ -404,6 +413,9 @@ func (g *gemvRegs) pass(nr int, peel bool) {
 	next := "done_" + v.Name
 	if nr > 1 {
 		next = passLabel(v, "rows", 1, peel)
+		if v.Wide() && !peel {
+			next = "exit4_" + v.Name
+		}
 	}
 
 	if peel {
@@ -414,18 +426,13 @@ func (g *gemvRegs) pass(nr int, peel bool) {
 	Label(l("rows"))
 	CMPQ(g.rows, U8(nr))
 	JB(LabelRef(next))
-	if v.Wide() && nr == 1 {
+	if v.Wide() && nr == 1 && peel {
+		Comment("rows not a whole number of cache lines: align this one")
 		TESTQ(U32(vec.LineBytes-1), g.rb)
-		if !peel {
-			Comment("rows not a whole number of cache lines: the pass that aligns each")
-			JNZ(LabelRef(passLabel(v, "rows", 1, true)))
-		} else {
-			Comment("rows not a whole number of cache lines: align this one")
-			JZ(LabelRef(l("start")))
-			g.align()
-			g.edgeX()
-			Label(l("start"))
-		}
+		JZ(LabelRef(l("start")))
+		g.align()
+		g.edgeX()
+		Label(l("start"))
 	}
 	for i := 1; i < nr; i++ {
 		LEAQ(Mem{Base: g.row[i-1], Index: g.rb, Scale: 1}, g.row[i])
