@@ -1,0 +1,5 @@
+//go:build !race
+
+package lmhead_test
+
+const raceEnabled = false
