@@ -419,20 +419,5 @@ func (h *Head) topKOf(sel *selector, dst []Token, x []float32, k int, s, tempera
 	if s != 0 {
 		lse = lse64(softmax.Partial(x, temperature))
 	}
-	cleanNaN(x, x)
-	kept, _, _ := sel.prefix(x, nil, sel.topKCandidates(x, k), goal{byCount: true, want: float64(k)})
-	sortCanonical(x, kept)
-	for j, i := range kept {
-		var lp float32
-		switch {
-		case s == 0 && j == 0:
-			lp = 0
-		case s == 0:
-			lp = float32(math.Inf(-1))
-		default:
-			lp = float32(float64(s)*float64(x[i]) - lse)
-		}
-		dst = append(dst, Token{ID: int(i), LogProb: lp})
-	}
-	return dst
+	return topKTokens(sel, dst, x, k, s, s, lse)
 }

@@ -588,22 +588,7 @@ func (h *Head) AppendTopK(dst []Token, hidden []float32, k int, temperature floa
 			lse = lse64(softmax.Partial(x, temperature))
 		}
 	}
-	cleanNaN(x, x)
-	sel := sc.selector()
-	kept, _, _ := sel.prefix(x, nil, sel.topKCandidates(x, k), goal{byCount: true, want: float64(k)})
-	sortCanonical(x, kept)
-	for n, i := range kept {
-		var lp float32
-		switch {
-		case s == 0 && n == 0:
-			lp = 0
-		case s == 0:
-			lp = float32(math.Inf(-1))
-		default:
-			lp = float32(float64(scoreScale)*float64(x[i]) - lse)
-		}
-		dst = append(dst, Token{ID: int(i), LogProb: lp})
-	}
+	dst = topKTokens(sc.selector(), dst, x, k, s, scoreScale, lse)
 	h.put(sc)
 	return dst
 }
@@ -620,4 +605,26 @@ func cleanNaN(dst, x []float32) bool {
 		dst[i] = v
 	}
 	return found
+}
+
+// topKTokens appends the k best of the scores x (overwritten: NaN becomes
+// -Inf) to dst in canonical order, with log-probability scale·x − lse; at
+// s = 0 (greedy) the first gets 0 and the others −Inf.
+func topKTokens(sel *selector, dst []Token, x []float32, k int, s, scale float32, lse float64) []Token {
+	cleanNaN(x, x)
+	kept, _, _ := sel.prefix(x, nil, sel.topKCandidates(x, k), goal{byCount: true, want: float64(k)})
+	sortCanonical(x, kept)
+	for n, i := range kept {
+		var lp float32
+		switch {
+		case s == 0 && n == 0:
+			lp = 0
+		case s == 0:
+			lp = float32(math.Inf(-1))
+		default:
+			lp = float32(float64(scale)*float64(x[i]) - lse)
+		}
+		dst = append(dst, Token{ID: int(i), LogProb: lp})
+	}
+	return dst
 }
