@@ -69,6 +69,7 @@ type kernelSet struct {
 	maxSum      func(x []float32, s float32) (m float32, sum float64)
 	expMul      func(dst, x []float32, s, c, mul float32)
 	scaleShift  func(dst, x []float32, s, b float32)
+	sumWhereIn  func(e, z []float32, lo, hi float32) float64
 
 	// The Gemv of each weight format (matrix.go): dst[i] = row i of w,
 	// decoded, dotted with x. They are only called with len(dst) ≥ 1,

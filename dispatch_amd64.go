@@ -20,6 +20,7 @@ var archLevels = []level{
 		maxSum:      maxSumAVX512,
 		expMul:      expMulAVX512,
 		scaleShift:  scaleShiftAVX512,
+		sumWhereIn:  sumWhereInAVX512,
 
 		gemvF16:  gemvF16AVX512,
 		gemvBF16: gemvBF16AVX512,
@@ -49,6 +50,7 @@ var archLevels = []level{
 		maxSum:      maxSumAVX2,
 		expMul:      expMulAVX2,
 		scaleShift:  scaleShiftAVX2,
+		sumWhereIn:  sumWhereInAVX2,
 
 		gemvF16:  gemvF16AVX2,
 		gemvBF16: gemvBF16AVX2,

@@ -23,6 +23,7 @@ var archLevels = []level{
 		maxSum:      maxSumNEON,
 		expMul:      expMulNEON,
 		scaleShift:  scaleShiftNEON,
+		sumWhereIn:  sumWhereIn, // pure Go: the sampler's rejection test, a few µs per draw
 
 		gemvF16:  gemvF16NEON,
 		gemvBF16: gemvBF16NEON,

@@ -120,4 +120,16 @@ func checkGuardedKernels(t *testing.T, side string, dst, x []float32) {
 			fail("ScaleShift", i, dst[i], w)
 		}
 	}
+
+	// SumWhereIn reads two guarded slices: e = dst, z = x.
+	var want, abs float64
+	for i, v := range x {
+		if -1 <= v && v <= 2 {
+			want += float64(dst[i])
+			abs += math.Abs(float64(dst[i]))
+		}
+	}
+	if got := lmhead.SumWhereIn(dst, x, -1, 2); math.Abs(got-want) > 1e-6*abs {
+		fail("SumWhereIn", -1, got, want)
+	}
 }

@@ -18,6 +18,7 @@ var genericKernels = kernelSet{
 	maxSum:      maxSum,
 	expMul:      expMul,
 	scaleShift:  scaleShift,
+	sumWhereIn:  sumWhereIn,
 
 	gemvF16:  gemvF16,
 	gemvBF16: gemvBF16,

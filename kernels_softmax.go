@@ -129,3 +129,23 @@ func ScaleShift(dst, x []float32, s, b float32) {
 	}
 	active.scaleShift(dst, x, s, b)
 }
+
+// SumWhereIn returns Σ e[i] over the i with lo ≤ z[i] ≤ hi: the mass of
+// the tokens whose key z lies in a range, in one pass and without
+// gathering them. A NaN z[i] is never in range; lo = -Inf or hi = +Inf
+// leave that side open. The sum is accumulated in float32 over groups of
+// at most 256 terms (16 per lane, in four chains) and in float64 across
+// groups, so its error is at most about 8·2⁻²⁴·Σ|e[i]| plus float64
+// rounding. The head's sampler tests a drawn token with it: the mass of
+// every token ranked before it, against the nucleus target.
+//
+// SumWhereIn panics if len(e) != len(z). It returns 0 for an empty z.
+func SumWhereIn(e, z []float32, lo, hi float32) float64 {
+	if len(e) != len(z) {
+		panic(fmt.Sprintf("lmhead.SumWhereIn: len(e)=%d, len(z)=%d, want equal", len(e), len(z)))
+	}
+	if len(z) == 0 {
+		return 0
+	}
+	return active.sumWhereIn(e, z, lo, hi)
+}

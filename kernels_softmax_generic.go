@@ -222,3 +222,17 @@ func scaleShift(dst, x []float32, s, b float32) {
 		dst[i] = fma32(s, v, b)
 	}
 }
+
+// sumWhereIn is the pure-Go twin of sumWhereInAVX2 and sumWhereInAVX512
+// (arm64 uses it too). Four float64 chains: the sum is exact to float64
+// rounding, well inside the assembly's float32-group bound.
+func sumWhereIn(e, z []float32, lo, hi float32) float64 {
+	e = e[:len(z)]
+	var s [4]float64
+	for i, v := range z {
+		if lo <= v && v <= hi {
+			s[i&3] += float64(e[i])
+		}
+	}
+	return (s[0] + s[1]) + (s[2] + s[3])
+}

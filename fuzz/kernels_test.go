@@ -131,3 +131,47 @@ func FuzzGemv(f *testing.F) {
 		})
 	})
 }
+
+// FuzzSumWhereIn: byte 0 is a start offset (0..15) for z, bytes 1..8 the
+// bounds lo and hi as float32 bit patterns, the rest split into e and z.
+func FuzzSumWhereIn(f *testing.F) {
+	f.Add([]byte{1, 0, 0, 128, 191, 0, 0, 128, 63, 0, 0, 128, 63, 0, 0, 0, 64, 0, 0, 0, 0, 0, 0, 0, 63})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) < 9 {
+			return
+		}
+		off := int(data[0] % 16)
+		lo := math.Float32frombits(binary.LittleEndian.Uint32(data[1:]))
+		hi := math.Float32frombits(binary.LittleEndian.Uint32(data[5:]))
+		v := floats(data[9:])
+		n := len(v) / 2
+		e := v[:n]
+		z := append(make([]float32, off), v[n:2*n]...)[off:]
+		ref, abs := 0.0, 0.0
+		for i, zi := range z {
+			if lo <= zi && zi <= hi {
+				ref += float64(e[i])
+				abs += math.Abs(float64(e[i]))
+			}
+		}
+		bound := 8 * abs / (1 << 24)
+		var twin float64
+		forEachISA(t, func(isa lmhead.ISA) {
+			got := lmhead.SumWhereIn(e, z, lo, hi)
+			if isa == lmhead.Generic {
+				twin = got
+			}
+			if math.IsNaN(ref) || math.IsInf(ref, 0) || abs >= math.MaxFloat32*(1-1.0/(1<<20)) {
+				// An infinite or NaN term, or float32 partials that may
+				// overflow: only a NaN must stay NaN.
+				if math.IsNaN(ref) && !math.IsNaN(got) {
+					t.Fatalf("%v SumWhereIn n=%d: got %v, want NaN", isa, n, got)
+				}
+				return
+			}
+			if math.Abs(got-ref) > bound || math.Abs(got-twin) > 2*bound {
+				t.Fatalf("%v SumWhereIn n=%d [%v, %v]: got %v, float64 ref %v ± %v, twin %v", isa, n, lo, hi, got, ref, bound, twin)
+			}
+		})
+	})
+}

@@ -34,7 +34,7 @@ func main() {
 	// amd64 explicitly: the stubs file name ends in _stubs, not _amd64, so
 	// the file name alone does not restrict it to amd64.
 	ConstraintExpr("amd64,!purego")
-	for _, gen := range []func(*vec.ISA){expK, maxK, argmaxK, scaleExpSumK, maxSumK, expMulK, scaleShiftK} {
+	for _, gen := range []func(*vec.ISA){expK, maxK, argmaxK, scaleExpSumK, maxSumK, expMulK, scaleShiftK, sumWhereInK} {
 		for _, v := range vec.Levels() {
 			gen(v)
 		}
@@ -49,6 +49,8 @@ const (
 	cmpEQOQ    = 0x00
 	cmpUnordQ  = 0x03
 	cmpLTOQ    = 0x11
+	cmpLEOQ    = 0x12
+	cmpGEOQ    = 0x1d
 	cmpNLTUQ   = 0x15
 	cmpNLEUQ   = 0x16
 	cmpGTOQ    = 0x1e
@@ -1167,6 +1169,78 @@ func scaleShiftK(v *vec.ISA) {
 		}
 	})
 	k.ret()
+}
+
+// ---------------------------------------------------------------------------
+// sumWhereIn
+
+// sumWhereInK emits the masked sum Σ e[i] over lo ≤ z[i] ≤ hi: the test
+// the sampler makes of a drawn token (is the mass ranked before it below
+// the nucleus target?), one pass over two arrays that sit in L2. Per
+// vector: two ordered compares (false for a NaN z) and one add of the
+// selected e lanes, so the loop is bound by its two loads. Groups of
+// sumGroup vectors are summed in float32 in four chains, then flushed into
+// float64, as in scaleExpSum.
+func sumWhereInK(v *vec.ISA) {
+	k := newKern(v, "sumWhereIn", "func(e, z []float32, lo, hi float32) float64",
+		"%s returns Σ e[i] over the i with lo ≤ z[i] ≤ hi, accumulated in float64. It requires len(e) == len(z) > 0.")
+	e := Load(Param("e").Base(), GP64())
+	z := Load(Param("z").Base(), GP64())
+	n := Load(Param("z").Len(), GP64())
+	lo, hi := k.param("lo"), k.param("hi")
+	acc := [2]VecVirtual{v.Vec(), v.Vec()}
+	k.zero(acc[0])
+	k.zero(acc[1])
+	const chains = 4
+	var part [chains]VecVirtual
+	for c := range part {
+		part[c] = v.Vec()
+	}
+	k.loop(n, sumGroup, func(j GPVirtual, cnt int, tail bool) {
+		Comment("part[u mod 4] += e where lo ≤ z ≤ hi, in float32")
+		for c := 0; c < min(chains, cnt); c++ {
+			k.zero(part[c])
+		}
+		for u := 0; u < cnt; u++ {
+			zv, ev := v.Vec(), v.Vec()
+			if tail {
+				// Lanes past the tail load e = 0: whatever their z, they
+				// add nothing.
+				k.tailLoad(k.mem(z, j, u), zv, nil)
+				k.tailLoad(k.mem(e, j, u), ev, nil)
+			} else {
+				VMOVUPS(k.mem(z, j, u), zv)
+			}
+			p := part[u%chains]
+			if v.Wide() {
+				in, both := K(), K()
+				VCMPPS(U8(cmpLEOQ), zv, lo, in)       // in = lo ≤ z
+				VCMPPS(U8(cmpGEOQ), zv, hi, in, both) // both = in ∧ hi ≥ z
+				if tail {
+					VADDPS(ev, p, both, p)
+				} else {
+					VADDPS(k.mem(e, j, u), p, both, p)
+				}
+				continue
+			}
+			in, le := v.Vec(), v.Vec()
+			VCMPPS(U8(cmpLEOQ), zv, lo, in) // all ones where lo ≤ z
+			VCMPPS(U8(cmpGEOQ), zv, hi, le) // all ones where hi ≥ z
+			VANDPS(le, in, in)
+			if tail {
+				VANDPS(ev, in, in)
+			} else {
+				VANDPS(k.mem(e, j, u), in, in)
+			}
+			VADDPS(in, p, p)
+		}
+		for c := 1; c < min(chains, cnt); c++ {
+			VADDPS(part[c], part[0], part[0])
+		}
+		k.flush(part[0], acc)
+	})
+	sum := k.hsumPD(acc)
+	k.ret(func() { storeF64(sum, 0) })
 }
 
 // ---------------------------------------------------------------------------

@@ -1,0 +1,112 @@
+package lmhead_test
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/lmhead/lmhead"
+	tu "github.com/lmhead/lmhead/internal/testutil"
+)
+
+// sumWhereRef is SumWhereIn in float64, with the bound its doc states:
+// 8·2⁻²⁴ times the sum of the selected |e[i]|.
+func sumWhereRef(e, z []float32, lo, hi float32) (ref, bound float64) {
+	var abs float64
+	for i, v := range z {
+		if lo <= v && v <= hi {
+			ref += float64(e[i])
+			abs += math.Abs(float64(e[i]))
+		}
+	}
+	return ref, 8 * abs / (1 << 24)
+}
+
+// TestSumWhereIn checks the masked sum on every level against float64, at
+// every length to 300 (every vector, group and tail boundary of both
+// levels), longer ones across several float64 flushes, unaligned starts,
+// and ranges that are open, closed on one value, empty or NaN-bounded,
+// over keys with ties, NaN, ±Inf and denormals.
+func TestSumWhereIn(t *testing.T) {
+	inf := float32(math.Inf(1))
+	nan := float32(math.NaN())
+	lengths := []int{}
+	for n := 0; n <= 300; n++ {
+		lengths = append(lengths, n)
+	}
+	lengths = append(lengths, 511, 512, 513, 1023, 4099, 65536+37)
+	tu.ForEachISA(t, func(t *testing.T, isa lmhead.ISA) {
+		r := tu.Rand(77)
+		for _, n := range lengths {
+			off := n % 5
+			e := make([]float32, n+off)[off:]
+			z := make([]float32, n+3)[3:]
+			for i := range z {
+				// Keys on a coarse grid, so that ties and the bounds
+				// themselves occur; now and then a special value.
+				z[i] = float32(r.IntN(41)-20) / 4
+				e[i] = float32(r.ExpFloat64())
+				switch r.IntN(64) {
+				case 0:
+					z[i] = nan
+				case 1:
+					z[i] = inf
+				case 2:
+					z[i] = -inf
+				case 3:
+					e[i] = math.Float32frombits(uint32(1 + r.IntN(1<<23))) // denormal
+				case 4:
+					e[i] = 0
+				}
+			}
+			for _, b := range [][2]float32{
+				{-inf, inf}, {0, inf}, {-inf, 0}, {-1.25, 2.5}, {1, 1}, {3, -3},
+				{nan, inf}, {-inf, nan}, {inf, inf}, {-inf, -inf},
+				{float32(r.NormFloat64() * 3), float32(r.NormFloat64()*3 + 3)},
+			} {
+				got := lmhead.SumWhereIn(e, z, b[0], b[1])
+				ref, bound := sumWhereRef(e, z, b[0], b[1])
+				if math.Abs(got-ref) > bound {
+					t.Fatalf("n=%d [%v, %v]: got %v, float64 ref %v ± %v", n, b[0], b[1], got, ref, bound)
+				}
+			}
+		}
+	})
+}
+
+// TestSumWhereInSpecialE: an infinite selected e gives +Inf, a NaN one
+// NaN, and unselected ones do not matter.
+func TestSumWhereInSpecialE(t *testing.T) {
+	tu.ForEachISA(t, func(t *testing.T, isa lmhead.ISA) {
+		for _, n := range []int{1, 15, 16, 17, 257, 1000} {
+			e, z := make([]float32, n), make([]float32, n)
+			for i := range e {
+				e[i], z[i] = 1, float32(i)
+			}
+			e[n-1] = float32(math.Inf(1))
+			require.True(t, math.IsInf(lmhead.SumWhereIn(e, z, 0, float32(n)), 1), "n=%d", n)
+			require.Equal(t, float64(n-1), lmhead.SumWhereIn(e, z, 0, float32(n-2)), "n=%d: +Inf outside the range", n)
+			e[0] = float32(math.NaN())
+			require.True(t, math.IsNaN(lmhead.SumWhereIn(e, z, 0, 0)), "n=%d", n)
+			if n > 1 {
+				require.Equal(t, float64(n-2), lmhead.SumWhereIn(e, z, 1, float32(n-2)), "n=%d: NaN outside the range", n)
+			}
+		}
+	})
+}
+
+func TestSumWhereInPanics(t *testing.T) {
+	require.PanicsWithValue(t, "lmhead.SumWhereIn: len(e)=2, len(z)=3, want equal", func() {
+		lmhead.SumWhereIn(make([]float32, 2), make([]float32, 3), 0, 1)
+	})
+	require.Zero(t, lmhead.SumWhereIn(nil, nil, 0, 1))
+}
+
+func ExampleSumWhereIn() {
+	e := []float32{0.5, 0.25, 0.125, 0.125}
+	key := []float32{3, -1, 2, 7}
+	fmt.Println(lmhead.SumWhereIn(e, key, 2, float32(math.Inf(1)))) // keys ≥ 2
+	// Output: 0.75
+}
