@@ -199,6 +199,9 @@ type Sampler struct {
 	emax     []float32              // per block: max of e
 	bsum     []float64              // per block: Σ e
 	bsum32   []float32              // the same, rounded, as the radix selector's weights
+	blocks   bool                   // emax, bsum and bsum32 are those of the current e
+	csum     []float64              // drawFlat's chunk sums
+	cutOK    bool                   // the chain may end in a cut (see cut)
 	list     []int32                // what the filters kept so far
 	list0    []int32                // the Allowed list of this call
 	xs, ws   []float32              // gathered scores and weights of a list
@@ -482,7 +485,9 @@ func (s *Sampler) run(scores []float32, hist []int, inv float32, filter bool, lp
 // choose runs the chain on x (the candidates list, or all tokens when list
 // is nil, with s.bmax and s.m set) and draws.
 func (s *Sampler) choose(x []float32, list []int32, inv float32, filter bool, lp *LogProbs) (int, error) {
+	s.cutOK = lp == nil
 	p, tok, err := s.distribution(x, list, inv, filter)
+	s.cutOK = false
 	if err != nil {
 		return 0, err
 	}
@@ -493,10 +498,12 @@ func (s *Sampler) choose(x []float32, list []int32, inv float32, filter bool, lp
 		return tok, nil
 	}
 	switch {
+	case p.cut.kind != cutNone:
+		tok = s.drawCut(&p)
 	case s.cfg.MirostatTau > 0 && filter:
 		tok = s.mirostat(&p)
 	case p.list == nil:
-		tok = s.drawBlocks(s.e)
+		tok = s.drawAll(s.e)
 	default:
 		tok = s.drawList(s.e, p.list)
 	}
@@ -565,6 +572,7 @@ func (s *Sampler) distribution(x []float32, list []int32, inv float32, filter bo
 		x, m = s.shiftIfOverflow(x, list, m, dInv)
 	}
 	s.m = m
+	s.cutOK = s.cutOK && fInv == dInv && !dyn
 	p = s.chain(x, fInv, fInv*m, filter, list)
 	if fInv != dInv || (dyn && cfg.TemperatureLast) {
 		if dyn && cfg.TemperatureLast {

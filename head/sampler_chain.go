@@ -36,7 +36,8 @@ type pass struct {
 	inv, c float32 // e = e^(inv·x - c)
 	list   []int32 // nil: every token
 	total  float64 // Σ e over list (over all once haveE)
-	haveE  bool    // list == nil and e is computed over all with block statistics
+	haveE  bool    // list == nil and e is computed over all (with block statistics if s.blocks)
+	cut    cut     // list == nil: the set is a prefix of an order, tested per drawn token
 }
 
 // filter runs the configured filters (if filter is true) on x, whose
@@ -75,28 +76,51 @@ func (s *Sampler) chain(x []float32, inv, c float32, filter bool, list []int32) 
 		}
 	}
 	if tp := cfg.TypicalP; tp > 0 && tp < 1 {
+		if p.list == nil && s.cuttable(float64(tp), !(cfg.TopP > 0 && cfg.TopP < 1)) {
+			s.cutTypical(&p, float64(tp))
+			return p
+		}
 		s.typical(&p, float64(tp))
 	}
 	if tp := cfg.TopP; tp > 0 && tp < 1 {
-		s.allE(&p)
-		target := float64(tp) * p.total
-		cand := p.list
-		if cand == nil {
-			cand = s.nucleusCandidates(target, p.total, n)
+		if p.list == nil && s.cuttable(float64(tp), true) {
+			s.cutTopP(&p, float64(tp))
+			return p
 		}
-		kept, mass, all := s.sel.prefix(x, s.e, cand, goal{want: target})
-		if !all {
-			s.list = append(s.list[:0], kept...)
+		s.topP(&p, float64(tp))
+	}
+	return s.chainAfterTopP(p)
+}
+
+// topP keeps the top-p nucleus of p (mass tp of p.total) as a list, or
+// leaves p whole if the nucleus is everything.
+func (s *Sampler) topP(p *pass, tp float64) {
+	n := len(p.x)
+	s.allE(p)
+	target := tp * p.total
+	cand := p.list
+	if cand == nil {
+		cand = s.nucleusCandidates(target, p.total, n)
+	}
+	kept, mass, all := s.sel.prefix(p.x, s.e, cand, goal{want: target})
+	if !all {
+		s.list = append(s.list[:0], kept...)
+		p.list, p.total, p.haveE = s.list, mass, false
+	} else if p.list == nil {
+		// cand kept everything it held: the nucleus is cand, which may
+		// be less than the whole vocabulary.
+		s.list = append(s.list[:0], cand...)
+		if len(s.list) < n {
 			p.list, p.total, p.haveE = s.list, mass, false
-		} else if p.list == nil {
-			// cand kept everything it held: the nucleus is cand, which may
-			// be less than the whole vocabulary.
-			s.list = append(s.list[:0], cand...)
-			if len(s.list) < n {
-				p.list, p.total, p.haveE = s.list, mass, false
-			}
 		}
 	}
+}
+
+// chainAfterTopP runs the filters after top-p: min-p and XTC.
+func (s *Sampler) chainAfterTopP(p pass) pass {
+	n := len(p.x)
+	x, inv, c := p.x, p.inv, p.c
+	cfg := s.cfg
 	if cfg.MinP > 0 {
 		s.allE(&p)
 		e := s.e
@@ -158,7 +182,7 @@ func sumAt(e []float32, list []int32) float64 {
 // allE computes e over every token, with the block statistics, if the
 // pass is on every token and has not yet.
 func (s *Sampler) allE(p *pass) {
-	if p.list == nil && !p.haveE {
+	if p.list == nil && (!p.haveE || !s.blocks) {
 		p.total = s.expBlocks(p.x, p.inv, p.c)
 		p.haveE = true
 	}
@@ -188,6 +212,14 @@ func (s *Sampler) expBlocks(x []float32, inv, c float32) float64 {
 // expSums is expBlocks, with the block maxima of e only if emax is true
 // (a third pass over the block, which only the filters need).
 func (s *Sampler) expSums(x []float32, inv, c float32, emax bool) float64 {
+	if !emax {
+		// Only the draw follows, which finds its token without block
+		// sums (drawFlat): one kernel call instead of one per block, whose
+		// fixed cost was a third of the pass at 128k.
+		s.blocks = false
+		return lmhead.ScaleExpSum(s.e[:len(x)], x, inv, c)
+	}
+	s.blocks = true
 	nb := len(s.bmax)
 	s.emax = grow32(s.emax, nb)
 	if cap(s.bsum) < nb {

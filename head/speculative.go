@@ -69,7 +69,7 @@ func (s *Sampler) Verify(target [][]float32, history []int, draft []int, draftPr
 			case g >= 0:
 				next = g
 			case p.list == nil:
-				next = s.drawBlocks(s.e)
+				next = s.drawAll(s.e)
 			default:
 				next = s.drawList(s.e, p.list)
 			}
@@ -120,6 +120,9 @@ func (s *Sampler) Verify(target [][]float32, history []int, draft []int, draftPr
 // p if that is zero everywhere. It overwrites the weights.
 func (s *Sampler) residual(p *pass, d int, draftProbs [][]float32, i int) int {
 	e, w := s.e, p.total
+	if p.list == nil {
+		s.needBlocks(len(e))
+	}
 	if draftProbs == nil {
 		// p without d.
 		if p.list == nil {
