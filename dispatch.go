@@ -95,6 +95,9 @@ type kernelSet struct {
 	// gemm is one k slice of the batched projection (gemm.go, see
 	// gemmBlock): rows of W against groups of 16 packed positions.
 	gemm func(c []float32, ldc int, w []float32, ldw, rows, kc int, xp []float32, gs, groups int, add bool)
+	// gemmPairs is gemm for up to 8 positions packed in pairs of k
+	// (gemm.go, see gemmBlockPairs); kc counts pairs.
+	gemmPairs func(c []float32, ldc int, w []float32, ldw, rows, kc int, xp []float32, gs, groups int, add bool)
 }
 
 // level is one ISA available to this build: its kernels and the CPU features

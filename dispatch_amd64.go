@@ -36,7 +36,8 @@ var archLevels = []level{
 		dequantQ4_K: dequantQ4_KAVX512,
 		dequantQ6_K: dequantQ6_KAVX512,
 
-		gemm: gemmAVX512,
+		gemm:      gemmAVX512,
+		gemmPairs: gemmPairsAVX512,
 	}},
 	{isa: AVX2, features: []cpuid.FeatureID{cpuid.AVX2, cpuid.FMA3, cpuid.F16C}, kernels: kernelSet{
 		dot:  dotAVX2,

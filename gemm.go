@@ -55,7 +55,9 @@ const (
 //
 // x holds n hidden states of d float32 (row-major), dst n rows of V logits.
 // W[v][k] is the weight as [Matrix.Dequantize] decodes it. Each output
-// carries the error bound of [Dot] (it is one float32 FMA chain over k).
+// carries the error bound of [Dot]: it is one float32 FMA chain over k, or,
+// for up to 8 positions on the AVX-512 level, the sum of two (even and odd
+// k).
 //
 // For n = 1 it is [Matrix.Gemv]. For more, W is read (and, for formats
 // other than F32, decoded into float32) once per 128 positions, in panels
@@ -130,6 +132,12 @@ func buf(b *[]float32, n int) []float32 {
 // positions at a time and runs gemmPacked on them.
 func (m Matrix) gemm(s *gemmScratch, dst, x []float32, n int) {
 	d, V := m.cols, m.rows
+	if usePairs(n) {
+		xp := buf(&s.xp, pairsLen(d))
+		packPairs(xp, x, n, d)
+		m.gemmPairs(s, dst, V, xp, n)
+		return
+	}
 	for p0 := 0; p0 < n; p0 += gemmMaxPos {
 		pn := min(gemmMaxPos, n-p0)
 		xp := buf(&s.xp, (pn+gemmGroup-1)/gemmGroup*gemmGroup*d)
@@ -183,8 +191,9 @@ func (m Matrix) gemmPacked(s *gemmScratch, dst []float32, ldd int, xp []float32,
 // matrices, packs them once into a Batch. The zero value is an empty
 // Batch; Pack reuses its memory.
 type Batch struct {
-	xp   []float32
-	n, d int
+	xp    []float32
+	n, d  int
+	pairs bool // xp is packPairs' layout (usePairs), not packX's
 }
 
 // Pack packs the n vectors of x (n×d row-major, d = len(x)/n) into b,
@@ -196,6 +205,10 @@ func (b *Batch) Pack(x []float32, n int) {
 		panic(fmt.Sprintf("lmhead.Batch.Pack: n=%d, len(x)=%d, want n ≥ 1 and len(x) a multiple of n", n, len(x)))
 	}
 	b.n, b.d = n, len(x)/n
+	if b.pairs = usePairs(n); b.pairs {
+		packPairs(buf(&b.xp, pairsLen(b.d)), x, n, b.d)
+		return
+	}
 	packX(buf(&b.xp, (n+gemmGroup-1)/gemmGroup*gemmGroup*b.d), x, n, b.d)
 }
 
@@ -229,6 +242,10 @@ func (m Matrix) GemmBatch(dst []float32, ldd int, b *Batch) {
 	}
 	s := gemmPool.Get().(*gemmScratch)
 	defer gemmPool.Put(s)
+	if b.pairs {
+		m.gemmPairs(s, dst, ldd, b.xp, n)
+		return
+	}
 	m.gemmPacked(s, dst, ldd, b.xp, n)
 }
 
@@ -261,5 +278,128 @@ func checkGemmBlock(c []float32, ldc int, w []float32, ldw, rows, kc int, xp []f
 		len(xp) < (groups-1)*gs+kc*gemmGroup {
 		panic(fmt.Sprintf("lmhead: gemm block: len(c)=%d ldc=%d len(w)=%d ldw=%d rows=%d kc=%d len(xp)=%d gs=%d groups=%d",
 			len(c), ldc, len(w), ldw, rows, kc, len(xp), gs, groups))
+	}
+}
+
+// Up to 8 positions, in one group of 16 lanes, would leave half of every
+// FMA idle. The AVX-512 level packs them in pairs instead (packPairs): lane
+// 2p+e of vector j is x_p[2j+e], so one 64-bit broadcast of W[r][2j],
+// W[r][2j+1] meets 8 positions at two k in one FMA (gemmTile12x8AVX512).
+// Lane 2p+e of the tile's output row sums the even (e = 0) or odd k of
+// position p, each as one FMA chain; the two are added when the panel is
+// scattered. That is two chains of half the length, inside the error bound
+// of Dot, and the W traffic of Gemm at half the FMAs.
+
+// pairsMaxPos is the most positions packed in pairs.
+const pairsMaxPos = gemmGroup / 2
+
+// usePairs reports whether n positions are packed in pairs: n ≤ 8 on the
+// AVX-512 level, whose tile takes them. (A Batch packed so and used on
+// another level runs the generic twin, gemmBlockPairs.)
+func usePairs(n int) bool { return n <= pairsMaxPos && activeISA == AVX512 }
+
+// pairsLen is the float32 of packPairs' layout for d columns.
+func pairsLen(d int) int { return (d + 1) / 2 * gemmGroup }
+
+// packPairs writes the n ≤ 8 positions of x (n×d row-major) to xp in
+// pairs of k: x_p[k] goes to xp[16·(k/2) + 2p + k%2]. Lanes of positions
+// past n, and of k = d when d is odd, are zero.
+func packPairs(xp, x []float32, n, d int) {
+	xp = xp[:pairsLen(d)]
+	if n < pairsMaxPos || d%2 == 1 {
+		clear(xp)
+	}
+	for p := 0; p < n; p++ {
+		row := x[p*d : (p+1)*d]
+		for k, v := range row {
+			xp[k/2*gemmGroup+2*p+k%2] = v
+		}
+	}
+}
+
+// gemmPairs is gemmPacked for the n ≤ 8 positions packed in pairs in xp
+// (packPairs): the k slices of each panel (of an even number of k) run on
+// the level's gemmPairs kernel, an odd last k in Go, and the scatter adds
+// the even and odd sums of each position.
+func (m Matrix) gemmPairs(s *gemmScratch, dst []float32, ldd int, xp []float32, n int) {
+	d, V := m.cols, m.rows
+	var wf []float32
+	inPlace := false
+	if m.format == F32 && f32InPlace(m.data) {
+		wf, inPlace = bytesF32(m.data), true
+	}
+	kernel := active.gemmPairs
+	even := d &^ 1
+	c := buf(&s.c, gemmPanelRows*gemmGroup)
+	for r0 := 0; r0 < V; r0 += gemmPanelRows {
+		rn := min(gemmPanelRows, V-r0)
+		var w []float32
+		if inPlace {
+			w = wf[r0*d : (r0+rn)*d]
+		} else {
+			w = m.Dequantize(buf(&s.w, gemmPanelRows*d), r0, r0+rn)
+		}
+		for kb := 0; kb < even; kb += gemmKC {
+			kn := min(gemmKC, even-kb)
+			kernel(c, gemmGroup, w[kb:], d, rn, kn/2, xp[kb/2*gemmGroup:], 0, 1, kb > 0)
+		}
+		if even < d {
+			// The odd last k: lanes 2p only (x's lanes 2p+1 are zero there,
+			// but W[r][d-1]·0 is NaN for an infinite weight).
+			if even == 0 {
+				clear(c[:rn*gemmGroup])
+			}
+			xl := xp[even/2*gemmGroup : even/2*gemmGroup+gemmGroup]
+			for r := 0; r < rn; r++ {
+				wl := w[r*d+d-1]
+				cr := c[r*gemmGroup : (r+1)*gemmGroup]
+				for p := 0; p < n; p++ {
+					cr[2*p] += wl * xl[2*p]
+				}
+			}
+		}
+		for p := 0; p < n; p++ {
+			out := dst[p*ldd+r0 : p*ldd+r0+rn]
+			for r := range out {
+				out[r] = c[r*gemmGroup+2*p] + c[r*gemmGroup+2*p+1]
+			}
+		}
+	}
+}
+
+// gemmBlockPairs is the pure-Go twin of gemmPairsAVX512: over kc pairs of
+// k, for rows r < rows and lanes l = 2p+e < 16,
+//
+//	c[r*ldc+l] (+)= Σ_{j<kc} w[r*ldw+2j+e] · xp[16j+l]
+//
+// adding to c when add is set. gs and groups are unused (one group).
+func gemmBlockPairs(c []float32, ldc int, w []float32, ldw, rows, kc int, xp []float32, gs, groups int, add bool) {
+	checkGemmPairs(c, ldc, w, ldw, rows, kc, xp)
+	for r := 0; r < rows; r++ {
+		var acc [gemmGroup]float32
+		out := c[r*ldc : r*ldc+gemmGroup]
+		if add {
+			copy(acc[:], out)
+		}
+		wr := w[r*ldw : r*ldw+2*kc]
+		for j := 0; j < kc; j++ {
+			w0, w1 := wr[2*j], wr[2*j+1]
+			x := (*[gemmGroup]float32)(xp[j*gemmGroup : (j+1)*gemmGroup])
+			for l := 0; l < gemmGroup; l += 2 {
+				acc[l] += w0 * x[l]
+				acc[l+1] += w1 * x[l+1]
+			}
+		}
+		copy(out, acc[:])
+	}
+}
+
+// checkGemmPairs panics if a gemmPairs kernel's arguments (kc pairs of k)
+// would reach past its slices.
+func checkGemmPairs(c []float32, ldc int, w []float32, ldw, rows, kc int, xp []float32) {
+	if rows < 1 || kc < 1 || ldc < gemmGroup || len(c) < (rows-1)*ldc+gemmGroup ||
+		len(w) < (rows-1)*ldw+2*kc || len(xp) < kc*gemmGroup {
+		panic(fmt.Sprintf("lmhead: gemm pairs block: len(c)=%d ldc=%d len(w)=%d ldw=%d rows=%d kc=%d len(xp)=%d",
+			len(c), ldc, len(w), ldw, rows, kc, len(xp)))
 	}
 }

@@ -2,6 +2,7 @@ package lmhead_test
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 
@@ -10,13 +11,14 @@ import (
 )
 
 // gemmShapes returns the rows, columns and positions the Gemm tests run:
-// every remainder of the tile rows (12, 6) and panel rows (48), of the
+// every remainder of the tile rows (12, 6), up to 8 positions in pairs
+// of k (AVX-512) and 9, and panel rows (48), of the
 // position groups (16, pairs of 32, 128 per pack) and of the k slice (256)
 // and its 4-step unroll.
 func gemmShapes() (rows, cols, ns []int) {
 	rows = []int{1, 5, 6, 11, 12, 13, 47, 48, 61}
 	cols = []int{1, 3, 4, 7, 255, 256, 257, 515}
-	ns = []int{2, 3, 15, 16, 17, 31, 32, 33, 49}
+	ns = []int{2, 3, 8, 9, 15, 16, 17, 31, 32, 33, 49}
 	if !tu.Short() {
 		rows = append(rows, 97, 100)
 		ns = append(ns, 64, 129)
@@ -191,4 +193,41 @@ func TestGemmBatch(t *testing.T) {
 			checkGemm(t, fmt.Sprintf("%v n=%d", isa, n), got, w, x, V, d, n)
 		}
 	})
+}
+
+// TestGemmPairsAcrossLevels packs up to 8 positions (in pairs of k on
+// AVX-512) on each level and runs GemmBatch on every level, so that a Batch
+// packed in pairs also runs on the levels without a pairs tile (the generic
+// twin), and checks the odd last k against infinite weights (W·0 in the
+// padding lanes must not make a NaN).
+func TestGemmPairsAcrossLevels(t *testing.T) {
+	prev := lmhead.Active()
+	defer func() { _ = lmhead.Use(prev) }()
+	r := tu.Rand(1016)
+	for _, pack := range lmhead.Supported() {
+		for _, d := range []int{1, 2, 7, 300, 513} {
+			for _, n := range []int{1, 5, 8} {
+				V := 29
+				w, x := make([]float32, V*d), make([]float32, n*d)
+				tu.Fill(r, w)
+				tu.Fill(r, x)
+				w[3*d+d-1] = float32(math.Inf(1))
+				w[5*d+d-1] = float32(math.Inf(-1))
+				m, _ := lmhead.MatrixF32(w, V, d)
+				if err := lmhead.Use(pack); err != nil {
+					t.Fatal(err)
+				}
+				var b lmhead.Batch
+				b.Pack(x, n)
+				for _, run := range lmhead.Supported() {
+					if err := lmhead.Use(run); err != nil {
+						t.Fatal(err)
+					}
+					got := make([]float32, n*V)
+					m.GemmBatch(got, V, &b)
+					checkGemm(t, fmt.Sprintf("packed on %v, run on %v, d=%d n=%d", pack, run, d, n), got, w, x, V, d, n)
+				}
+			}
+		}
+	}
 }

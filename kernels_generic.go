@@ -34,7 +34,8 @@ var genericKernels = kernelSet{
 	dequantQ4_K: decodeQ4_K,
 	dequantQ6_K: decodeQ6_K,
 
-	gemm: gemmBlock,
+	gemm:      gemmBlock,
+	gemmPairs: gemmBlockPairs,
 }
 
 // dot is the pure-Go twin of dotAVX2, dotAVX512 and dotNEON.

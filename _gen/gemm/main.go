@@ -70,6 +70,7 @@ func main() {
 	ConstraintExpr("amd64,!purego")
 	tile(&shape{name: "gemmTile12x32AVX512", rows: mr512, groups: 2, lanes: 16})
 	tile(&shape{name: "gemmTile12x16AVX512", rows: mr512, groups: 1, lanes: 16})
+	tile(&shape{name: "gemmTile12x8AVX512", rows: mr512, groups: 1, lanes: 16, pairs: true})
 	tile(&shape{name: "gemmTile6x16AVX2", rows: mrAVX2, groups: 1, lanes: 8})
 	peak()
 	Generate()
@@ -82,6 +83,7 @@ type shape struct {
 	name          string
 	rows, groups  int
 	lanes         int
+	pairs         bool // k in pairs: 8 positions × 2 k per vector (see pairTile)
 	vecsPerGroup  int
 	w             []GPVirtual // base registers: rows 3i, 3i+1, 3i+2 at w[i] + {0, ws, 2ws}
 	ws, xp, gs, k GPVirtual
@@ -96,11 +98,19 @@ func (s *shape) vec() VecVirtual {
 
 // wMem is the address of W[r][k0+u] where k0 is the current trip's start.
 func (s *shape) wMem(r, u int) Mem {
-	m := Mem{Base: s.w[r/3], Disp: 4 * u}
+	m := Mem{Base: s.w[r/3], Disp: s.wStep() * u}
 	if r%3 != 0 {
 		m.Index, m.Scale = s.ws, uint8(r%3)
 	}
 	return m
+}
+
+// wStep is the bytes of W per k step: one float32, or two in pairs.
+func (s *shape) wStep() int {
+	if s.pairs {
+		return 8
+	}
+	return 4
 }
 
 // xMem is the address of vector v (in lanes) of the positions at step u.
@@ -113,6 +123,25 @@ func (s *shape) xMem(v, u int) Mem {
 	return m
 }
 
+// pfLines is the lines the tile prefetches per trip: pfLines, twice that
+// in pairs, whose slice of pfRowBytes per row takes half the trips.
+func (s *shape) pfLines() int {
+	if s.pairs {
+		return 2 * pfLines
+	}
+	return pfLines
+}
+
+// pairDoc documents a tile in pairs.
+func pairDoc(s *shape) {
+	Doc(fmt.Sprintf("%s computes the %d×8 tile of up to 8 positions packed in pairs", s.name, s.rows),
+		"(lmhead's packPairs: lane 2p+e of vector j is x_p[2j+e]):",
+		"c[r][2p+e] (+)= Σ_{j<kc} w[r][2j+e]·xp[j][2p+e], so that c[r][2p] + c[r][2p+1] is",
+		"row r of W dotted with x_p. Row r of c (16 float32) is at c+r·cs bytes, row r",
+		"of W at w+r·ws bytes, vector j of xp at xp+64j; gs is unused. kc counts pairs",
+		"of k. With add false c is overwritten. It requires kc ≥ 1.")
+}
+
 // tile emits func name(c *float32, cs int, w *float32, ws int, xp *float32,
 // gs int, kc int, add bool).
 func tile(s *shape) {
@@ -120,10 +149,14 @@ func tile(s *shape) {
 	nv := s.groups * s.vecsPerGroup
 	TEXT(s.name, NOSPLIT, "func(c *float32, cs int, w *float32, ws int, xp *float32, gs int, kc int, add bool)")
 	Pragma("noescape")
-	Doc(fmt.Sprintf("%s computes the %d×%d tile c[r][p] (+)= Σ_{k<kc} w[r][k]·xp[k][p]:", s.name, s.rows, s.groups*groupLanes),
-		"row r of c at c+r·cs bytes, row r of W at w+r·ws bytes, position group g of",
-		"xp at xp+g·gs bytes, 64 bytes per k. With add false c is overwritten.",
-		"It requires kc ≥ 1.")
+	if s.pairs {
+		pairDoc(s)
+	} else {
+		Doc(fmt.Sprintf("%s computes the %d×%d tile c[r][p] (+)= Σ_{k<kc} w[r][k]·xp[k][p]:", s.name, s.rows, s.groups*groupLanes),
+			"row r of c at c+r·cs bytes, row r of W at w+r·ws bytes, position group g of",
+			"xp at xp+g·gs bytes, 64 bytes per k. With add false c is overwritten.",
+			"It requires kc ≥ 1.")
+	}
 	c := Load(Param("c"), GP64())
 	cs := Load(Param("cs"), GP64())
 	s.w = make([]GPVirtual, (s.rows+2)/3)
@@ -191,7 +224,11 @@ func tile(s *shape) {
 		}
 		for r := 0; r < s.rows; r++ {
 			t := b[r%len(b)]
-			VBROADCASTSS(s.wMem(r, u), t)
+			if s.pairs {
+				VBROADCASTSD(s.wMem(r, u), t) // W[r][2k], W[r][2k+1] in lanes 2i, 2i+1
+			} else {
+				VBROADCASTSS(s.wMem(r, u), t)
+			}
 			for v := range x {
 				VFMADD231PS(t, x[v], acc[r][v])
 			}
@@ -199,7 +236,7 @@ func tile(s *shape) {
 	}
 	advance := func(u int) {
 		for _, w := range s.w {
-			ADDQ(U32(4*u), w)
+			ADDQ(U32(s.wStep()*u), w)
 		}
 		ADDQ(U32(groupBytes*u), s.xp)
 	}
@@ -209,7 +246,7 @@ func tile(s *shape) {
 		Comment("pf walks the next tile's rows (row 12 on), pfRowBytes of each, pfLines per trip")
 		pf, pfn = GP64(), GP64()
 		LEAQ(Mem{Base: s.w[len(s.w)-1], Index: ws3, Scale: 1}, pf)
-		MOVQ(U32(pfRowBytes/(64*pfLines)), pfn)
+		MOVQ(U32(pfRowBytes/(64*s.pfLines())), pfn)
 	}
 	Commentf("%d k steps per trip; each step: acc[r][v] += broadcast(W[r][k]) · positions[k][v]", kUnroll)
 	CMPQ(s.k, U32(kUnroll))
@@ -219,16 +256,16 @@ func tile(s *shape) {
 		step(u)
 	}
 	if pf != nil {
-		for j := 0; j < pfLines; j++ {
+		for j := 0; j < s.pfLines(); j++ {
 			PREFETCHT0(Mem{Base: pf, Disp: 64 * j})
 		}
-		ADDQ(U32(64*pfLines), pf)
+		ADDQ(U32(64*s.pfLines()), pf)
 		DECQ(pfn)
 		JNZ(LabelRef(s.name + "_pfsame"))
 		Comment("next row: back to its slice's start")
 		ADDQ(s.ws, pf)
 		SUBQ(U32(pfRowBytes), pf)
-		MOVQ(U32(pfRowBytes/(64*pfLines)), pfn)
+		MOVQ(U32(pfRowBytes/(64*s.pfLines())), pfn)
 		Label(s.name + "_pfsame")
 	}
 	advance(kUnroll)
