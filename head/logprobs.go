@@ -63,7 +63,7 @@ func (s *Sampler) SampleLogProbs(scores []float32, history []int, n int, lp *Log
 
 // rawTop computes the normaliser of the raw scores (s.rawLZ) and fills
 // lp.TopRaw. It runs before the chain, which may reuse s.z.
-func (s *Sampler) rawTop(scores []float32, lp *LogProbs) {
+func (s *Sampler) rawTop(scores []float32, hist []int, lp *LogProbs) {
 	n := len(scores)
 	raw := scores
 	if s.rawNaN {
@@ -103,6 +103,11 @@ func (s *Sampler) rawTop(scores []float32, lp *LogProbs) {
 		}
 		s.rawLZ = math.Log(float64(cnt)) // +Inf - lz: handled in rawLogProb
 		s.rawInf = true
+	case !s.rawNaN && s.allowed == nil && !s.modifies(hist) && s.s == 1:
+		// The chain sees the raw scores at τ = 1: if its last pass is
+		// over every token, its sum is this normaliser (rawFinish), and
+		// a pass is saved.
+		s.rawLZ, s.rawM, s.rawPending = math.NaN(), m, true
 	default:
 		_, sum := lmhead.MaxSum(raw, 1)
 		s.rawLZ = float64(m) + math.Log(sum)
@@ -112,7 +117,30 @@ func (s *Sampler) rawTop(scores []float32, lp *LogProbs) {
 	}
 	top := s.topIndices(raw, s.rbmax, nil, s.topN)
 	for _, i := range top {
-		lp.TopRaw = append(lp.TopRaw, TokenLogProb{int(i), s.rawLogProb(raw[i])})
+		// The score itself while the normaliser is pending.
+		lp.TopRaw = append(lp.TopRaw, TokenLogProb{int(i), raw[i]})
+	}
+	if !s.rawPending {
+		s.rawFinish(raw, lp, nil)
+	}
+}
+
+// rawFinish computes a pending raw normaliser, from the final pass p of
+// the chain when that is the sum over every raw score at τ = 1 (else by
+// one more pass), and turns lp.TopRaw's scores into log-probabilities.
+func (s *Sampler) rawFinish(raw []float32, lp *LogProbs, p *pass) {
+	if s.rawPending {
+		if p != nil && p.list == nil && p.cut.kind == cutNone && p.haveE && p.inv == 1 && p.c == s.rawM && len(p.x) > 0 && &p.x[0] == &raw[0] {
+			s.rawLZ = float64(s.rawM) + math.Log(p.total)
+		} else {
+			_, sum := lmhead.MaxSum(raw, 1)
+			s.rawLZ = float64(s.rawM) + math.Log(sum)
+		}
+		s.rawPending = false
+		s.last = pass{} // do not hold on to the caller's scores
+	}
+	for k := range lp.TopRaw {
+		lp.TopRaw[k].LogProb = s.rawLogProb(lp.TopRaw[k].LogProb)
 	}
 	s.rawInf = false
 }

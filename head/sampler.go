@@ -233,6 +233,10 @@ type Sampler struct {
 	topN    int     // SampleLogProbs' n
 	rawLZ   float64 // ln Σ e^raw
 	rawInf  bool    // the raw scores hold +Inf
+	rawM    float32 // the raw maximum, while rawLZ is pending
+	// rawPending: rawLZ waits for the chain's last pass (rawFinish).
+	rawPending bool
+	last       pass // the chain's final pass, kept by choose for rawFinish
 }
 
 // pcgIncrement is the second PCG seed word: a fixed constant, so that
@@ -469,13 +473,17 @@ func (s *Sampler) run(scores []float32, hist []int, inv float32, filter bool, lp
 	}
 	x, list := s.prepare(scores, hist, lp != nil)
 	if lp != nil {
-		s.rawTop(scores, lp)
+		s.rawTop(scores, hist, lp)
 	}
 	tok, err := s.choose(x, list, inv, filter, lp)
 	if err != nil {
+		s.rawPending = false
 		return 0, err
 	}
 	if lp != nil {
+		if s.rawPending {
+			s.rawFinish(scores, lp, &s.last)
+		}
 		s.rawChosen(scores, tok, lp)
 	}
 	s.emitted++
@@ -491,12 +499,14 @@ func (s *Sampler) choose(x []float32, list []int32, inv float32, filter bool, lp
 	if err != nil {
 		return 0, err
 	}
+	s.last = pass{}
 	if tok >= 0 {
 		if lp != nil {
 			s.greedyLogProbs(tok, lp)
 		}
 		return tok, nil
 	}
+	s.last = p
 	switch {
 	case p.cut.kind != cutNone:
 		tok = s.drawCut(&p)

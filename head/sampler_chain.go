@@ -522,6 +522,14 @@ func (s *Sampler) entropy(p *pass) (h float64, count int) {
 	x, e := p.x, s.e
 	var sey float64 // Σ e·x
 	if p.list == nil {
+		// One kernel call when no score is -Inf (e·x is then finite,
+		// as +Inf scores never reach here); else block by block.
+		if d := lmhead.Dot(e[:len(x)], x); d == d && !math.IsInf(float64(d), 0) {
+			sey = float64(d)
+			count = len(x)
+		}
+	}
+	if p.list == nil && count == 0 {
 		for b, bm := range s.bmax {
 			if math.IsInf(float64(bm), -1) {
 				continue
@@ -650,7 +658,9 @@ func (s *Sampler) xtc(p *pass) {
 // τ = 1; 0 if it comes out 0 (greedy).
 func (s *Sampler) dynInv(p *pass) float32 {
 	c := s.cfg
-	s.allE(p)
+	if p.list == nil {
+		s.flatE(p) // the entropy needs e and its total, not block statistics
+	}
 	h, count := s.entropy(p)
 	if count <= 1 {
 		return s.s
