@@ -69,7 +69,7 @@ type kernelSet struct {
 	maxSum      func(x []float32, s float32) (m float32, sum float64)
 	expMul      func(dst, x []float32, s, c, mul float32)
 	scaleShift  func(dst, x []float32, s, b float32)
-	sumWhereIn  func(e, z []float32, lo, hi float32) float64
+	sumWhereIn  func(e, z []float32, s, b, lo, hi float32) float64
 
 	// The Gemv of each weight format (matrix.go): dst[i] = row i of w,
 	// decoded, dotted with x. They are only called with len(dst) ≥ 1,
@@ -98,6 +98,9 @@ type kernelSet struct {
 	// gemmPairs is gemm for up to 8 positions packed in pairs of k
 	// (gemm.go, see gemmBlockPairs); kc counts pairs.
 	gemmPairs func(c []float32, ldc int, w []float32, ldw, rows, kc int, xp []float32, gs, groups int, add bool)
+	// gemmBF16 is gemm with W in BF16, read in place (gemm.go, see
+	// gemmBlockBF16); ldw counts weights.
+	gemmBF16 func(c []float32, ldc int, w []byte, ldw, rows, kc int, xp []float32, gs, groups int, add bool)
 }
 
 // level is one ISA available to this build: its kernels and the CPU features

@@ -129,7 +129,7 @@ func checkGuardedKernels(t *testing.T, side string, dst, x []float32) {
 			abs += math.Abs(float64(dst[i]))
 		}
 	}
-	if got := lmhead.SumWhereIn(dst, x, -1, 2); math.Abs(got-want) > 1e-6*abs {
+	if got := lmhead.SumWhereIn(dst, x, 1, 0, -1, 2); math.Abs(got-want) > 1e-6*abs {
 		fail("SumWhereIn", -1, got, want)
 	}
 }

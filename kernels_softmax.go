@@ -130,22 +130,26 @@ func ScaleShift(dst, x []float32, s, b float32) {
 	active.scaleShift(dst, x, s, b)
 }
 
-// SumWhereIn returns Σ e[i] over the i with lo ≤ z[i] ≤ hi: the mass of
-// the tokens whose key z lies in a range, in one pass and without
-// gathering them. A NaN z[i] is never in range; lo = -Inf or hi = +Inf
-// leave that side open. The sum is accumulated in float32 over groups of
-// at most 256 terms (16 per lane, in four chains) and in float64 across
-// groups, so its error is at most about 8·2⁻²⁴·Σ|e[i]| plus float64
-// rounding. The head's sampler tests a drawn token with it: the mass of
-// every token ranked before it, against the nucleus target.
+// SumWhereIn returns Σ e[i] over the i with lo ≤ s·z[i] + b ≤ hi: the
+// mass of the tokens whose key lies in a range, in one pass and without
+// gathering them. The key s·z[i] + b is rounded once, exactly as
+// [ScaleShift] rounds it, so that a range over it selects the same tokens
+// as one over ScaleShift's output; s = 1, b = 0 tests z itself. A NaN key
+// is never in range; lo = -Inf or hi = +Inf leave that side open. The sum
+// is accumulated in float32 over groups of at most 256 terms (16 per lane,
+// in four chains) and in float64 across groups, so its error is at most
+// about 8·2⁻²⁴·Σ|e[i]| over the selected terms, plus float64 rounding.
+//
+// The head's sampler tests a drawn token with it: is the mass of every
+// token ranked before it below the nucleus target?
 //
 // SumWhereIn panics if len(e) != len(z). It returns 0 for an empty z.
-func SumWhereIn(e, z []float32, lo, hi float32) float64 {
+func SumWhereIn(e, z []float32, s, b, lo, hi float32) float64 {
 	if len(e) != len(z) {
 		panic(fmt.Sprintf("lmhead.SumWhereIn: len(e)=%d, len(z)=%d, want equal", len(e), len(z)))
 	}
 	if len(z) == 0 {
 		return 0
 	}
-	return active.sumWhereIn(e, z, lo, hi)
+	return active.sumWhereIn(e, z, s, b, lo, hi)
 }

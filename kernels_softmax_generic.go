@@ -226,13 +226,13 @@ func scaleShift(dst, x []float32, s, b float32) {
 // sumWhereIn is the pure-Go twin of sumWhereInAVX2 and sumWhereInAVX512
 // (arm64 uses it too). Four float64 chains: the sum is exact to float64
 // rounding, well inside the assembly's float32-group bound.
-func sumWhereIn(e, z []float32, lo, hi float32) float64 {
+func sumWhereIn(e, z []float32, s, b, lo, hi float32) float64 {
 	e = e[:len(z)]
-	var s [4]float64
+	var acc [4]float64
 	for i, v := range z {
-		if lo <= v && v <= hi {
-			s[i&3] += float64(e[i])
+		if y := fma32(s, v, b); lo <= y && y <= hi {
+			acc[i&3] += float64(e[i])
 		}
 	}
-	return (s[0] + s[1]) + (s[2] + s[3])
+	return (acc[0] + acc[1]) + (acc[2] + acc[3])
 }

@@ -10879,16 +10879,18 @@ scaleShiftAVX2_done3:
 	VZEROUPPER
 	RET
 
-// func sumWhereInAVX512(e []float32, z []float32, lo float32, hi float32) float64
+// func sumWhereInAVX512(e []float32, z []float32, s float32, b float32, lo float32, hi float32) float64
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·sumWhereInAVX512(SB), NOSPLIT, $0-64
+TEXT ·sumWhereInAVX512(SB), NOSPLIT, $0-72
 	MOVQ         e_base+0(FP), AX
 	MOVQ         z_base+24(FP), CX
 	MOVQ         z_len+32(FP), DX
-	VBROADCASTSS lo+48(FP), Z0
-	VBROADCASTSS hi+52(FP), Z1
-	VXORPS       Z2, Z2, Z2
-	VXORPS       Z3, Z3, Z3
+	VBROADCASTSS s+48(FP), Z0
+	VBROADCASTSS b+52(FP), Z1
+	VBROADCASTSS lo+56(FP), Z2
+	VBROADCASTSS hi+60(FP), Z3
+	VXORPS       Z4, Z4, Z4
+	VXORPS       Z5, Z5, Z5
 	MOVQ         DX, BX
 	ANDQ         $0x0000000f, BX
 	SUBQ         BX, DX
@@ -10902,84 +10904,100 @@ TEXT ·sumWhereInAVX512(SB), NOSPLIT, $0-64
 
 sumWhereInAVX512_group4:
 	// part[u mod 4] += e where lo ≤ z ≤ hi, in float32
-	VXORPS  Z4, Z4, Z4
-	VXORPS  Z5, Z5, Z5
-	VXORPS  Z6, Z6, Z6
-	VXORPS  Z7, Z7, Z7
-	VMOVUPS (CX)(SI*1), Z8
-	VCMPPS  $0x12, Z8, Z0, K1
-	VCMPPS  $0x1d, Z8, Z1, K1, K1
-	VADDPS  (AX)(SI*1), Z4, K1, Z4
-	VMOVUPS 64(CX)(SI*1), Z8
-	VCMPPS  $0x12, Z8, Z0, K1
-	VCMPPS  $0x1d, Z8, Z1, K1, K1
-	VADDPS  64(AX)(SI*1), Z5, K1, Z5
-	VMOVUPS 128(CX)(SI*1), Z8
-	VCMPPS  $0x12, Z8, Z0, K1
-	VCMPPS  $0x1d, Z8, Z1, K1, K1
-	VADDPS  128(AX)(SI*1), Z6, K1, Z6
-	VMOVUPS 192(CX)(SI*1), Z8
-	VCMPPS  $0x12, Z8, Z0, K1
-	VCMPPS  $0x1d, Z8, Z1, K1, K1
-	VADDPS  192(AX)(SI*1), Z7, K1, Z7
-	VMOVUPS 256(CX)(SI*1), Z8
-	VCMPPS  $0x12, Z8, Z0, K1
-	VCMPPS  $0x1d, Z8, Z1, K1, K1
-	VADDPS  256(AX)(SI*1), Z4, K1, Z4
-	VMOVUPS 320(CX)(SI*1), Z8
-	VCMPPS  $0x12, Z8, Z0, K1
-	VCMPPS  $0x1d, Z8, Z1, K1, K1
-	VADDPS  320(AX)(SI*1), Z5, K1, Z5
-	VMOVUPS 384(CX)(SI*1), Z8
-	VCMPPS  $0x12, Z8, Z0, K1
-	VCMPPS  $0x1d, Z8, Z1, K1, K1
-	VADDPS  384(AX)(SI*1), Z6, K1, Z6
-	VMOVUPS 448(CX)(SI*1), Z8
-	VCMPPS  $0x12, Z8, Z0, K1
-	VCMPPS  $0x1d, Z8, Z1, K1, K1
-	VADDPS  448(AX)(SI*1), Z7, K1, Z7
-	VMOVUPS 512(CX)(SI*1), Z8
-	VCMPPS  $0x12, Z8, Z0, K1
-	VCMPPS  $0x1d, Z8, Z1, K1, K1
-	VADDPS  512(AX)(SI*1), Z4, K1, Z4
-	VMOVUPS 576(CX)(SI*1), Z8
-	VCMPPS  $0x12, Z8, Z0, K1
-	VCMPPS  $0x1d, Z8, Z1, K1, K1
-	VADDPS  576(AX)(SI*1), Z5, K1, Z5
-	VMOVUPS 640(CX)(SI*1), Z8
-	VCMPPS  $0x12, Z8, Z0, K1
-	VCMPPS  $0x1d, Z8, Z1, K1, K1
-	VADDPS  640(AX)(SI*1), Z6, K1, Z6
-	VMOVUPS 704(CX)(SI*1), Z8
-	VCMPPS  $0x12, Z8, Z0, K1
-	VCMPPS  $0x1d, Z8, Z1, K1, K1
-	VADDPS  704(AX)(SI*1), Z7, K1, Z7
-	VMOVUPS 768(CX)(SI*1), Z8
-	VCMPPS  $0x12, Z8, Z0, K1
-	VCMPPS  $0x1d, Z8, Z1, K1, K1
-	VADDPS  768(AX)(SI*1), Z4, K1, Z4
-	VMOVUPS 832(CX)(SI*1), Z8
-	VCMPPS  $0x12, Z8, Z0, K1
-	VCMPPS  $0x1d, Z8, Z1, K1, K1
-	VADDPS  832(AX)(SI*1), Z5, K1, Z5
-	VMOVUPS 896(CX)(SI*1), Z8
-	VCMPPS  $0x12, Z8, Z0, K1
-	VCMPPS  $0x1d, Z8, Z1, K1, K1
-	VADDPS  896(AX)(SI*1), Z6, K1, Z6
-	VMOVUPS 960(CX)(SI*1), Z8
-	VCMPPS  $0x12, Z8, Z0, K1
-	VCMPPS  $0x1d, Z8, Z1, K1, K1
-	VADDPS  960(AX)(SI*1), Z7, K1, Z7
-	VADDPS  Z5, Z4, Z4
-	VADDPS  Z6, Z4, Z4
-	VADDPS  Z7, Z4, Z4
+	VXORPS      Z6, Z6, Z6
+	VXORPS      Z7, Z7, Z7
+	VXORPS      Z8, Z8, Z8
+	VXORPS      Z9, Z9, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS (CX)(SI*1), Z0, Z10
+	VCMPPS      $0x12, Z10, Z2, K1
+	VCMPPS      $0x1d, Z10, Z3, K1, K1
+	VADDPS      (AX)(SI*1), Z6, K1, Z6
+	VMOVAPS     Z1, Z10
+	VFMADD231PS 64(CX)(SI*1), Z0, Z10
+	VCMPPS      $0x12, Z10, Z2, K1
+	VCMPPS      $0x1d, Z10, Z3, K1, K1
+	VADDPS      64(AX)(SI*1), Z7, K1, Z7
+	VMOVAPS     Z1, Z10
+	VFMADD231PS 128(CX)(SI*1), Z0, Z10
+	VCMPPS      $0x12, Z10, Z2, K1
+	VCMPPS      $0x1d, Z10, Z3, K1, K1
+	VADDPS      128(AX)(SI*1), Z8, K1, Z8
+	VMOVAPS     Z1, Z10
+	VFMADD231PS 192(CX)(SI*1), Z0, Z10
+	VCMPPS      $0x12, Z10, Z2, K1
+	VCMPPS      $0x1d, Z10, Z3, K1, K1
+	VADDPS      192(AX)(SI*1), Z9, K1, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS 256(CX)(SI*1), Z0, Z10
+	VCMPPS      $0x12, Z10, Z2, K1
+	VCMPPS      $0x1d, Z10, Z3, K1, K1
+	VADDPS      256(AX)(SI*1), Z6, K1, Z6
+	VMOVAPS     Z1, Z10
+	VFMADD231PS 320(CX)(SI*1), Z0, Z10
+	VCMPPS      $0x12, Z10, Z2, K1
+	VCMPPS      $0x1d, Z10, Z3, K1, K1
+	VADDPS      320(AX)(SI*1), Z7, K1, Z7
+	VMOVAPS     Z1, Z10
+	VFMADD231PS 384(CX)(SI*1), Z0, Z10
+	VCMPPS      $0x12, Z10, Z2, K1
+	VCMPPS      $0x1d, Z10, Z3, K1, K1
+	VADDPS      384(AX)(SI*1), Z8, K1, Z8
+	VMOVAPS     Z1, Z10
+	VFMADD231PS 448(CX)(SI*1), Z0, Z10
+	VCMPPS      $0x12, Z10, Z2, K1
+	VCMPPS      $0x1d, Z10, Z3, K1, K1
+	VADDPS      448(AX)(SI*1), Z9, K1, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS 512(CX)(SI*1), Z0, Z10
+	VCMPPS      $0x12, Z10, Z2, K1
+	VCMPPS      $0x1d, Z10, Z3, K1, K1
+	VADDPS      512(AX)(SI*1), Z6, K1, Z6
+	VMOVAPS     Z1, Z10
+	VFMADD231PS 576(CX)(SI*1), Z0, Z10
+	VCMPPS      $0x12, Z10, Z2, K1
+	VCMPPS      $0x1d, Z10, Z3, K1, K1
+	VADDPS      576(AX)(SI*1), Z7, K1, Z7
+	VMOVAPS     Z1, Z10
+	VFMADD231PS 640(CX)(SI*1), Z0, Z10
+	VCMPPS      $0x12, Z10, Z2, K1
+	VCMPPS      $0x1d, Z10, Z3, K1, K1
+	VADDPS      640(AX)(SI*1), Z8, K1, Z8
+	VMOVAPS     Z1, Z10
+	VFMADD231PS 704(CX)(SI*1), Z0, Z10
+	VCMPPS      $0x12, Z10, Z2, K1
+	VCMPPS      $0x1d, Z10, Z3, K1, K1
+	VADDPS      704(AX)(SI*1), Z9, K1, Z9
+	VMOVAPS     Z1, Z10
+	VFMADD231PS 768(CX)(SI*1), Z0, Z10
+	VCMPPS      $0x12, Z10, Z2, K1
+	VCMPPS      $0x1d, Z10, Z3, K1, K1
+	VADDPS      768(AX)(SI*1), Z6, K1, Z6
+	VMOVAPS     Z1, Z10
+	VFMADD231PS 832(CX)(SI*1), Z0, Z10
+	VCMPPS      $0x12, Z10, Z2, K1
+	VCMPPS      $0x1d, Z10, Z3, K1, K1
+	VADDPS      832(AX)(SI*1), Z7, K1, Z7
+	VMOVAPS     Z1, Z10
+	VFMADD231PS 896(CX)(SI*1), Z0, Z10
+	VCMPPS      $0x12, Z10, Z2, K1
+	VCMPPS      $0x1d, Z10, Z3, K1, K1
+	VADDPS      896(AX)(SI*1), Z8, K1, Z8
+	VMOVAPS     Z1, Z10
+	VFMADD231PS 960(CX)(SI*1), Z0, Z10
+	VCMPPS      $0x12, Z10, Z2, K1
+	VCMPPS      $0x1d, Z10, Z3, K1, K1
+	VADDPS      960(AX)(SI*1), Z9, K1, Z9
+	VADDPS      Z7, Z6, Z6
+	VADDPS      Z8, Z6, Z6
+	VADDPS      Z9, Z6, Z6
 
 	// acc += float64(part): float32 partials of one group, summed in float64
-	VCVTPS2PD     Y4, Z5
-	VEXTRACTF64X4 $0x01, Z4, Y4
-	VCVTPS2PD     Y4, Z4
-	VADDPD        Z5, Z2, Z2
-	VADDPD        Z4, Z3, Z3
+	VCVTPS2PD     Y6, Z7
+	VEXTRACTF64X4 $0x01, Z6, Y6
+	VCVTPS2PD     Y6, Z6
+	VADDPD        Z7, Z4, Z4
+	VADDPD        Z6, Z5, Z5
 	ADDQ          $0x00000400, SI
 	CMPQ          SI, DI
 	JB            sumWhereInAVX512_group4
@@ -10990,18 +11008,19 @@ sumWhereInAVX512_single1:
 	JAE  sumWhereInAVX512_tail2
 
 	// part[u mod 4] += e where lo ≤ z ≤ hi, in float32
-	VXORPS  Z4, Z4, Z4
-	VMOVUPS (CX)(SI*1), Z5
-	VCMPPS  $0x12, Z5, Z0, K1
-	VCMPPS  $0x1d, Z5, Z1, K1, K1
-	VADDPS  (AX)(SI*1), Z4, K1, Z4
+	VXORPS      Z6, Z6, Z6
+	VMOVAPS     Z1, Z7
+	VFMADD231PS (CX)(SI*1), Z0, Z7
+	VCMPPS      $0x12, Z7, Z2, K1
+	VCMPPS      $0x1d, Z7, Z3, K1, K1
+	VADDPS      (AX)(SI*1), Z6, K1, Z6
 
 	// acc += float64(part): float32 partials of one group, summed in float64
-	VCVTPS2PD     Y4, Z5
-	VEXTRACTF64X4 $0x01, Z4, Y4
-	VCVTPS2PD     Y4, Z4
-	VADDPD        Z5, Z2, Z2
-	VADDPD        Z4, Z3, Z3
+	VCVTPS2PD     Y6, Z7
+	VEXTRACTF64X4 $0x01, Z6, Y6
+	VCVTPS2PD     Y6, Z6
+	VADDPD        Z7, Z4, Z4
+	VADDPD        Z6, Z5, Z5
 	ADDQ          $0x00000040, SI
 	JMP           sumWhereInAVX512_single1
 
@@ -11013,43 +11032,46 @@ sumWhereInAVX512_tail2:
 	KMOVW (DX)(BX*2), K1
 
 	// part[u mod 4] += e where lo ≤ z ≤ hi, in float32
-	VXORPS    Z4, Z4, Z4
-	VMOVUPS.Z (CX)(SI*1), K1, Z5
-	VMOVUPS.Z (AX)(SI*1), K1, Z6
-	VCMPPS    $0x12, Z5, Z0, K1
-	VCMPPS    $0x1d, Z5, Z1, K1, K1
-	VADDPS    Z6, Z4, K1, Z4
+	VXORPS      Z6, Z6, Z6
+	VMOVUPS.Z   (CX)(SI*1), K1, Z7
+	VMOVUPS.Z   (AX)(SI*1), K1, Z8
+	VFMADD213PS Z1, Z0, Z7
+	VCMPPS      $0x12, Z7, Z2, K1
+	VCMPPS      $0x1d, Z7, Z3, K1, K1
+	VADDPS      Z8, Z6, K1, Z6
 
 	// acc += float64(part): float32 partials of one group, summed in float64
-	VCVTPS2PD     Y4, Z0
-	VEXTRACTF64X4 $0x01, Z4, Y1
+	VCVTPS2PD     Y6, Z0
+	VEXTRACTF64X4 $0x01, Z6, Y1
 	VCVTPS2PD     Y1, Z1
-	VADDPD        Z0, Z2, Z2
-	VADDPD        Z1, Z3, Z3
+	VADDPD        Z0, Z4, Z4
+	VADDPD        Z1, Z5, Z5
 
 sumWhereInAVX512_done3:
 	// sum = Σ acc lanes, in float64
-	VADDPD     Z3, Z2, Z2
-	VSHUFF64X2 $0x4e, Z2, Z2, Z0
-	VADDPD     Z0, Z2, Z2
-	VSHUFF64X2 $0xb1, Z2, Z2, Z0
-	VADDPD     Z0, Z2, Z2
-	VPERMILPD  $0x55, Z2, Z0
-	VADDPD     Z0, Z2, Z2
+	VADDPD     Z5, Z4, Z4
+	VSHUFF64X2 $0x4e, Z4, Z4, Z0
+	VADDPD     Z0, Z4, Z4
+	VSHUFF64X2 $0xb1, Z4, Z4, Z0
+	VADDPD     Z0, Z4, Z4
+	VPERMILPD  $0x55, Z4, Z0
+	VADDPD     Z0, Z4, Z4
 	VZEROUPPER
-	VMOVSD     X2, ret+56(FP)
+	VMOVSD     X4, ret+64(FP)
 	RET
 
-// func sumWhereInAVX2(e []float32, z []float32, lo float32, hi float32) float64
-// Requires: AVX
-TEXT ·sumWhereInAVX2(SB), NOSPLIT, $32-64
+// func sumWhereInAVX2(e []float32, z []float32, s float32, b float32, lo float32, hi float32) float64
+// Requires: AVX, FMA3
+TEXT ·sumWhereInAVX2(SB), NOSPLIT, $32-72
 	MOVQ         e_base+0(FP), AX
 	MOVQ         z_base+24(FP), CX
 	MOVQ         z_len+32(FP), DX
-	VBROADCASTSS lo+48(FP), Y0
-	VBROADCASTSS hi+52(FP), Y1
-	VXORPS       Y2, Y2, Y2
-	VXORPS       Y3, Y3, Y3
+	VBROADCASTSS s+48(FP), Y0
+	VBROADCASTSS b+52(FP), Y1
+	VBROADCASTSS lo+56(FP), Y2
+	VBROADCASTSS hi+60(FP), Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
 	MOVQ         DX, BX
 	ANDQ         $0x00000007, BX
 	SUBQ         BX, DX
@@ -11063,116 +11085,132 @@ TEXT ·sumWhereInAVX2(SB), NOSPLIT, $32-64
 
 sumWhereInAVX2_group4:
 	// part[u mod 4] += e where lo ≤ z ≤ hi, in float32
-	VXORPS  Y4, Y4, Y4
-	VXORPS  Y5, Y5, Y5
-	VXORPS  Y6, Y6, Y6
-	VXORPS  Y7, Y7, Y7
-	VMOVUPS (CX)(SI*1), Y8
-	VCMPPS  $0x12, Y8, Y0, Y9
-	VCMPPS  $0x1d, Y8, Y1, Y8
-	VANDPS  Y8, Y9, Y9
-	VANDPS  (AX)(SI*1), Y9, Y9
-	VADDPS  Y9, Y4, Y4
-	VMOVUPS 32(CX)(SI*1), Y8
-	VCMPPS  $0x12, Y8, Y0, Y9
-	VCMPPS  $0x1d, Y8, Y1, Y8
-	VANDPS  Y8, Y9, Y9
-	VANDPS  32(AX)(SI*1), Y9, Y9
-	VADDPS  Y9, Y5, Y5
-	VMOVUPS 64(CX)(SI*1), Y8
-	VCMPPS  $0x12, Y8, Y0, Y9
-	VCMPPS  $0x1d, Y8, Y1, Y8
-	VANDPS  Y8, Y9, Y9
-	VANDPS  64(AX)(SI*1), Y9, Y9
-	VADDPS  Y9, Y6, Y6
-	VMOVUPS 96(CX)(SI*1), Y8
-	VCMPPS  $0x12, Y8, Y0, Y9
-	VCMPPS  $0x1d, Y8, Y1, Y8
-	VANDPS  Y8, Y9, Y9
-	VANDPS  96(AX)(SI*1), Y9, Y9
-	VADDPS  Y9, Y7, Y7
-	VMOVUPS 128(CX)(SI*1), Y8
-	VCMPPS  $0x12, Y8, Y0, Y9
-	VCMPPS  $0x1d, Y8, Y1, Y8
-	VANDPS  Y8, Y9, Y9
-	VANDPS  128(AX)(SI*1), Y9, Y9
-	VADDPS  Y9, Y4, Y4
-	VMOVUPS 160(CX)(SI*1), Y8
-	VCMPPS  $0x12, Y8, Y0, Y9
-	VCMPPS  $0x1d, Y8, Y1, Y8
-	VANDPS  Y8, Y9, Y9
-	VANDPS  160(AX)(SI*1), Y9, Y9
-	VADDPS  Y9, Y5, Y5
-	VMOVUPS 192(CX)(SI*1), Y8
-	VCMPPS  $0x12, Y8, Y0, Y9
-	VCMPPS  $0x1d, Y8, Y1, Y8
-	VANDPS  Y8, Y9, Y9
-	VANDPS  192(AX)(SI*1), Y9, Y9
-	VADDPS  Y9, Y6, Y6
-	VMOVUPS 224(CX)(SI*1), Y8
-	VCMPPS  $0x12, Y8, Y0, Y9
-	VCMPPS  $0x1d, Y8, Y1, Y8
-	VANDPS  Y8, Y9, Y9
-	VANDPS  224(AX)(SI*1), Y9, Y9
-	VADDPS  Y9, Y7, Y7
-	VMOVUPS 256(CX)(SI*1), Y8
-	VCMPPS  $0x12, Y8, Y0, Y9
-	VCMPPS  $0x1d, Y8, Y1, Y8
-	VANDPS  Y8, Y9, Y9
-	VANDPS  256(AX)(SI*1), Y9, Y9
-	VADDPS  Y9, Y4, Y4
-	VMOVUPS 288(CX)(SI*1), Y8
-	VCMPPS  $0x12, Y8, Y0, Y9
-	VCMPPS  $0x1d, Y8, Y1, Y8
-	VANDPS  Y8, Y9, Y9
-	VANDPS  288(AX)(SI*1), Y9, Y9
-	VADDPS  Y9, Y5, Y5
-	VMOVUPS 320(CX)(SI*1), Y8
-	VCMPPS  $0x12, Y8, Y0, Y9
-	VCMPPS  $0x1d, Y8, Y1, Y8
-	VANDPS  Y8, Y9, Y9
-	VANDPS  320(AX)(SI*1), Y9, Y9
-	VADDPS  Y9, Y6, Y6
-	VMOVUPS 352(CX)(SI*1), Y8
-	VCMPPS  $0x12, Y8, Y0, Y9
-	VCMPPS  $0x1d, Y8, Y1, Y8
-	VANDPS  Y8, Y9, Y9
-	VANDPS  352(AX)(SI*1), Y9, Y9
-	VADDPS  Y9, Y7, Y7
-	VMOVUPS 384(CX)(SI*1), Y8
-	VCMPPS  $0x12, Y8, Y0, Y9
-	VCMPPS  $0x1d, Y8, Y1, Y8
-	VANDPS  Y8, Y9, Y9
-	VANDPS  384(AX)(SI*1), Y9, Y9
-	VADDPS  Y9, Y4, Y4
-	VMOVUPS 416(CX)(SI*1), Y8
-	VCMPPS  $0x12, Y8, Y0, Y9
-	VCMPPS  $0x1d, Y8, Y1, Y8
-	VANDPS  Y8, Y9, Y9
-	VANDPS  416(AX)(SI*1), Y9, Y9
-	VADDPS  Y9, Y5, Y5
-	VMOVUPS 448(CX)(SI*1), Y8
-	VCMPPS  $0x12, Y8, Y0, Y9
-	VCMPPS  $0x1d, Y8, Y1, Y8
-	VANDPS  Y8, Y9, Y9
-	VANDPS  448(AX)(SI*1), Y9, Y9
-	VADDPS  Y9, Y6, Y6
-	VMOVUPS 480(CX)(SI*1), Y8
-	VCMPPS  $0x12, Y8, Y0, Y9
-	VCMPPS  $0x1d, Y8, Y1, Y8
-	VANDPS  Y8, Y9, Y9
-	VANDPS  480(AX)(SI*1), Y9, Y9
-	VADDPS  Y9, Y7, Y7
-	VADDPS  Y5, Y4, Y4
-	VADDPS  Y6, Y4, Y4
-	VADDPS  Y7, Y4, Y4
+	VXORPS      Y6, Y6, Y6
+	VXORPS      Y7, Y7, Y7
+	VXORPS      Y8, Y8, Y8
+	VXORPS      Y9, Y9, Y9
+	VMOVAPS     Y1, Y10
+	VFMADD231PS (CX)(SI*1), Y0, Y10
+	VCMPPS      $0x12, Y10, Y2, Y11
+	VCMPPS      $0x1d, Y10, Y3, Y10
+	VANDPS      Y10, Y11, Y11
+	VANDPS      (AX)(SI*1), Y11, Y11
+	VADDPS      Y11, Y6, Y6
+	VMOVAPS     Y1, Y10
+	VFMADD231PS 32(CX)(SI*1), Y0, Y10
+	VCMPPS      $0x12, Y10, Y2, Y11
+	VCMPPS      $0x1d, Y10, Y3, Y10
+	VANDPS      Y10, Y11, Y11
+	VANDPS      32(AX)(SI*1), Y11, Y11
+	VADDPS      Y11, Y7, Y7
+	VMOVAPS     Y1, Y10
+	VFMADD231PS 64(CX)(SI*1), Y0, Y10
+	VCMPPS      $0x12, Y10, Y2, Y11
+	VCMPPS      $0x1d, Y10, Y3, Y10
+	VANDPS      Y10, Y11, Y11
+	VANDPS      64(AX)(SI*1), Y11, Y11
+	VADDPS      Y11, Y8, Y8
+	VMOVAPS     Y1, Y10
+	VFMADD231PS 96(CX)(SI*1), Y0, Y10
+	VCMPPS      $0x12, Y10, Y2, Y11
+	VCMPPS      $0x1d, Y10, Y3, Y10
+	VANDPS      Y10, Y11, Y11
+	VANDPS      96(AX)(SI*1), Y11, Y11
+	VADDPS      Y11, Y9, Y9
+	VMOVAPS     Y1, Y10
+	VFMADD231PS 128(CX)(SI*1), Y0, Y10
+	VCMPPS      $0x12, Y10, Y2, Y11
+	VCMPPS      $0x1d, Y10, Y3, Y10
+	VANDPS      Y10, Y11, Y11
+	VANDPS      128(AX)(SI*1), Y11, Y11
+	VADDPS      Y11, Y6, Y6
+	VMOVAPS     Y1, Y10
+	VFMADD231PS 160(CX)(SI*1), Y0, Y10
+	VCMPPS      $0x12, Y10, Y2, Y11
+	VCMPPS      $0x1d, Y10, Y3, Y10
+	VANDPS      Y10, Y11, Y11
+	VANDPS      160(AX)(SI*1), Y11, Y11
+	VADDPS      Y11, Y7, Y7
+	VMOVAPS     Y1, Y10
+	VFMADD231PS 192(CX)(SI*1), Y0, Y10
+	VCMPPS      $0x12, Y10, Y2, Y11
+	VCMPPS      $0x1d, Y10, Y3, Y10
+	VANDPS      Y10, Y11, Y11
+	VANDPS      192(AX)(SI*1), Y11, Y11
+	VADDPS      Y11, Y8, Y8
+	VMOVAPS     Y1, Y10
+	VFMADD231PS 224(CX)(SI*1), Y0, Y10
+	VCMPPS      $0x12, Y10, Y2, Y11
+	VCMPPS      $0x1d, Y10, Y3, Y10
+	VANDPS      Y10, Y11, Y11
+	VANDPS      224(AX)(SI*1), Y11, Y11
+	VADDPS      Y11, Y9, Y9
+	VMOVAPS     Y1, Y10
+	VFMADD231PS 256(CX)(SI*1), Y0, Y10
+	VCMPPS      $0x12, Y10, Y2, Y11
+	VCMPPS      $0x1d, Y10, Y3, Y10
+	VANDPS      Y10, Y11, Y11
+	VANDPS      256(AX)(SI*1), Y11, Y11
+	VADDPS      Y11, Y6, Y6
+	VMOVAPS     Y1, Y10
+	VFMADD231PS 288(CX)(SI*1), Y0, Y10
+	VCMPPS      $0x12, Y10, Y2, Y11
+	VCMPPS      $0x1d, Y10, Y3, Y10
+	VANDPS      Y10, Y11, Y11
+	VANDPS      288(AX)(SI*1), Y11, Y11
+	VADDPS      Y11, Y7, Y7
+	VMOVAPS     Y1, Y10
+	VFMADD231PS 320(CX)(SI*1), Y0, Y10
+	VCMPPS      $0x12, Y10, Y2, Y11
+	VCMPPS      $0x1d, Y10, Y3, Y10
+	VANDPS      Y10, Y11, Y11
+	VANDPS      320(AX)(SI*1), Y11, Y11
+	VADDPS      Y11, Y8, Y8
+	VMOVAPS     Y1, Y10
+	VFMADD231PS 352(CX)(SI*1), Y0, Y10
+	VCMPPS      $0x12, Y10, Y2, Y11
+	VCMPPS      $0x1d, Y10, Y3, Y10
+	VANDPS      Y10, Y11, Y11
+	VANDPS      352(AX)(SI*1), Y11, Y11
+	VADDPS      Y11, Y9, Y9
+	VMOVAPS     Y1, Y10
+	VFMADD231PS 384(CX)(SI*1), Y0, Y10
+	VCMPPS      $0x12, Y10, Y2, Y11
+	VCMPPS      $0x1d, Y10, Y3, Y10
+	VANDPS      Y10, Y11, Y11
+	VANDPS      384(AX)(SI*1), Y11, Y11
+	VADDPS      Y11, Y6, Y6
+	VMOVAPS     Y1, Y10
+	VFMADD231PS 416(CX)(SI*1), Y0, Y10
+	VCMPPS      $0x12, Y10, Y2, Y11
+	VCMPPS      $0x1d, Y10, Y3, Y10
+	VANDPS      Y10, Y11, Y11
+	VANDPS      416(AX)(SI*1), Y11, Y11
+	VADDPS      Y11, Y7, Y7
+	VMOVAPS     Y1, Y10
+	VFMADD231PS 448(CX)(SI*1), Y0, Y10
+	VCMPPS      $0x12, Y10, Y2, Y11
+	VCMPPS      $0x1d, Y10, Y3, Y10
+	VANDPS      Y10, Y11, Y11
+	VANDPS      448(AX)(SI*1), Y11, Y11
+	VADDPS      Y11, Y8, Y8
+	VMOVAPS     Y1, Y10
+	VFMADD231PS 480(CX)(SI*1), Y0, Y10
+	VCMPPS      $0x12, Y10, Y2, Y11
+	VCMPPS      $0x1d, Y10, Y3, Y10
+	VANDPS      Y10, Y11, Y11
+	VANDPS      480(AX)(SI*1), Y11, Y11
+	VADDPS      Y11, Y9, Y9
+	VADDPS      Y7, Y6, Y6
+	VADDPS      Y8, Y6, Y6
+	VADDPS      Y9, Y6, Y6
 
 	// acc += float64(part): float32 partials of one group, summed in float64
-	VCVTPS2PD    X4, Y5
-	VEXTRACTF128 $0x01, Y4, X4
-	VCVTPS2PD    X4, Y4
-	VADDPD       Y5, Y2, Y2
-	VADDPD       Y4, Y3, Y3
+	VCVTPS2PD    X6, Y7
+	VEXTRACTF128 $0x01, Y6, X6
+	VCVTPS2PD    X6, Y6
+	VADDPD       Y7, Y4, Y4
+	VADDPD       Y6, Y5, Y5
 	ADDQ         $0x00000200, SI
 	CMPQ         SI, DI
 	JB           sumWhereInAVX2_group4
@@ -11183,20 +11221,21 @@ sumWhereInAVX2_single1:
 	JAE  sumWhereInAVX2_tail2
 
 	// part[u mod 4] += e where lo ≤ z ≤ hi, in float32
-	VXORPS  Y4, Y4, Y4
-	VMOVUPS (CX)(SI*1), Y5
-	VCMPPS  $0x12, Y5, Y0, Y6
-	VCMPPS  $0x1d, Y5, Y1, Y5
-	VANDPS  Y5, Y6, Y6
-	VANDPS  (AX)(SI*1), Y6, Y6
-	VADDPS  Y6, Y4, Y4
+	VXORPS      Y6, Y6, Y6
+	VMOVAPS     Y1, Y7
+	VFMADD231PS (CX)(SI*1), Y0, Y7
+	VCMPPS      $0x12, Y7, Y2, Y8
+	VCMPPS      $0x1d, Y7, Y3, Y7
+	VANDPS      Y7, Y8, Y8
+	VANDPS      (AX)(SI*1), Y8, Y8
+	VADDPS      Y8, Y6, Y6
 
 	// acc += float64(part): float32 partials of one group, summed in float64
-	VCVTPS2PD    X4, Y5
-	VEXTRACTF128 $0x01, Y4, X4
-	VCVTPS2PD    X4, Y4
-	VADDPD       Y5, Y2, Y2
-	VADDPD       Y4, Y3, Y3
+	VCVTPS2PD    X6, Y7
+	VEXTRACTF128 $0x01, Y6, X6
+	VCVTPS2PD    X6, Y6
+	VADDPD       Y7, Y4, Y4
+	VADDPD       Y6, Y5, Y5
 	ADDQ         $0x00000020, SI
 	JMP          sumWhereInAVX2_single1
 
@@ -11207,54 +11246,55 @@ sumWhereInAVX2_tail2:
 	MOVQ    BX, DI
 	NEGQ    DI
 	LEAQ    tailmask8<>+0(SB), DX
-	VMOVDQU 32(DX)(DI*4), Y4
+	VMOVDQU 32(DX)(DI*4), Y6
 
 	// part[u mod 4] += e where lo ≤ z ≤ hi, in float32
-	VXORPS  Y4, Y4, Y4
-	VXORPS  Y5, Y5, Y5
-	VMOVUPS Y5, (SP)
+	VXORPS  Y6, Y6, Y6
+	VXORPS  Y7, Y7, Y7
+	VMOVUPS Y7, (SP)
 	LEAQ    (CX)(SI*1), CX
 	XORQ    DX, DX
 
 copytail15:
-	VMOVSS  (CX)(DX*4), X5
-	VMOVSS  X5, (SP)(DX*4)
+	VMOVSS  (CX)(DX*4), X7
+	VMOVSS  X7, (SP)(DX*4)
 	INCQ    DX
 	CMPQ    DX, BX
 	JB      copytail15
-	VMOVUPS (SP), Y5
-	VXORPS  Y6, Y6, Y6
-	VMOVUPS Y6, (SP)
+	VMOVUPS (SP), Y7
+	VXORPS  Y8, Y8, Y8
+	VMOVUPS Y8, (SP)
 	LEAQ    (AX)(SI*1), AX
 	XORQ    CX, CX
 
 copytail16:
-	VMOVSS  (AX)(CX*4), X6
-	VMOVSS  X6, (SP)(CX*4)
-	INCQ    CX
-	CMPQ    CX, BX
-	JB      copytail16
-	VMOVUPS (SP), Y6
-	VCMPPS  $0x12, Y5, Y0, Y0
-	VCMPPS  $0x1d, Y5, Y1, Y1
-	VANDPS  Y1, Y0, Y0
-	VANDPS  Y6, Y0, Y0
-	VADDPS  Y0, Y4, Y4
+	VMOVSS      (AX)(CX*4), X8
+	VMOVSS      X8, (SP)(CX*4)
+	INCQ        CX
+	CMPQ        CX, BX
+	JB          copytail16
+	VMOVUPS     (SP), Y8
+	VFMADD213PS Y1, Y0, Y7
+	VCMPPS      $0x12, Y7, Y2, Y0
+	VCMPPS      $0x1d, Y7, Y3, Y1
+	VANDPS      Y1, Y0, Y0
+	VANDPS      Y8, Y0, Y0
+	VADDPS      Y0, Y6, Y6
 
 	// acc += float64(part): float32 partials of one group, summed in float64
-	VCVTPS2PD    X4, Y0
-	VEXTRACTF128 $0x01, Y4, X1
+	VCVTPS2PD    X6, Y0
+	VEXTRACTF128 $0x01, Y6, X1
 	VCVTPS2PD    X1, Y1
-	VADDPD       Y0, Y2, Y2
-	VADDPD       Y1, Y3, Y3
+	VADDPD       Y0, Y4, Y4
+	VADDPD       Y1, Y5, Y5
 
 sumWhereInAVX2_done3:
 	// sum = Σ acc lanes, in float64
-	VADDPD       Y3, Y2, Y2
-	VEXTRACTF128 $0x01, Y2, X0
-	VADDPD       X0, X2, X2
-	VPERMILPD    $0x01, X2, X0
-	VADDSD       X0, X2, X2
+	VADDPD       Y5, Y4, Y4
+	VEXTRACTF128 $0x01, Y4, X0
+	VADDPD       X0, X4, X4
+	VPERMILPD    $0x01, X4, X0
+	VADDSD       X0, X4, X4
 	VZEROUPPER
-	VMOVSD       X2, ret+56(FP)
+	VMOVSD       X4, ret+64(FP)
 	RET

@@ -74,12 +74,12 @@ func scaleShiftAVX512(dst []float32, x []float32, s float32, b float32)
 //go:noescape
 func scaleShiftAVX2(dst []float32, x []float32, s float32, b float32)
 
-// sumWhereInAVX512 returns Σ e[i] over the i with lo ≤ z[i] ≤ hi, accumulated in float64. It requires len(e) == len(z) > 0.
+// sumWhereInAVX512 returns Σ e[i] over the i with lo ≤ s·z[i] + b ≤ hi (one rounding), accumulated in float64. It requires len(e) == len(z) > 0.
 //
 //go:noescape
-func sumWhereInAVX512(e []float32, z []float32, lo float32, hi float32) float64
+func sumWhereInAVX512(e []float32, z []float32, s float32, b float32, lo float32, hi float32) float64
 
-// sumWhereInAVX2 returns Σ e[i] over the i with lo ≤ z[i] ≤ hi, accumulated in float64. It requires len(e) == len(z) > 0.
+// sumWhereInAVX2 returns Σ e[i] over the i with lo ≤ s·z[i] + b ≤ hi (one rounding), accumulated in float64. It requires len(e) == len(z) > 0.
 //
 //go:noescape
-func sumWhereInAVX2(e []float32, z []float32, lo float32, hi float32) float64
+func sumWhereInAVX2(e []float32, z []float32, s float32, b float32, lo float32, hi float32) float64

@@ -11,11 +11,12 @@ import (
 	tu "github.com/lmhead/lmhead/internal/testutil"
 )
 
-// sumWhereRef is SumWhereIn in float64, with the bound its doc states:
-// 8·2⁻²⁴ times the sum of the selected |e[i]|.
-func sumWhereRef(e, z []float32, lo, hi float32) (ref, bound float64) {
+// sumWhereRef is SumWhereIn in float64 over the keys y (ScaleShift's
+// output, which SumWhereIn's keys must equal), with the bound its doc
+// states: 8·2⁻²⁴ times the sum of the selected |e[i]|.
+func sumWhereRef(e, y []float32, lo, hi float32) (ref, bound float64) {
 	var abs float64
-	for i, v := range z {
+	for i, v := range y {
 		if lo <= v && v <= hi {
 			ref += float64(e[i])
 			abs += math.Abs(float64(e[i]))
@@ -28,7 +29,8 @@ func sumWhereRef(e, z []float32, lo, hi float32) (ref, bound float64) {
 // every length to 300 (every vector, group and tail boundary of both
 // levels), longer ones across several float64 flushes, unaligned starts,
 // and ranges that are open, closed on one value, empty or NaN-bounded,
-// over keys with ties, NaN, ±Inf and denormals.
+// over keys with ties, NaN, ±Inf and denormals. The keys s·z + b must be
+// ScaleShift's, bit for bit: the reference selects on ScaleShift's output.
 func TestSumWhereIn(t *testing.T) {
 	inf := float32(math.Inf(1))
 	nan := float32(math.NaN())
@@ -61,15 +63,19 @@ func TestSumWhereIn(t *testing.T) {
 					e[i] = 0
 				}
 			}
-			for _, b := range [][2]float32{
-				{-inf, inf}, {0, inf}, {-inf, 0}, {-1.25, 2.5}, {1, 1}, {3, -3},
-				{nan, inf}, {-inf, nan}, {inf, inf}, {-inf, -inf},
-				{float32(r.NormFloat64() * 3), float32(r.NormFloat64()*3 + 3)},
-			} {
-				got := lmhead.SumWhereIn(e, z, b[0], b[1])
-				ref, bound := sumWhereRef(e, z, b[0], b[1])
-				if math.Abs(got-ref) > bound {
-					t.Fatalf("n=%d [%v, %v]: got %v, float64 ref %v ± %v", n, b[0], b[1], got, ref, bound)
+			y := make([]float32, n)
+			for _, sb := range [][2]float32{{1, 0}, {0.5, -0.25}, {-2, 1}, {float32(r.ExpFloat64()), float32(r.NormFloat64())}} {
+				lmhead.ScaleShift(y, z, sb[0], sb[1])
+				for _, b := range [][2]float32{
+					{-inf, inf}, {0, inf}, {-inf, 0}, {-1.25, 2.5}, {1, 1}, {3, -3},
+					{nan, inf}, {-inf, nan}, {inf, inf}, {-inf, -inf},
+					{float32(r.NormFloat64() * 3), float32(r.NormFloat64()*3 + 3)},
+				} {
+					got := lmhead.SumWhereIn(e, z, sb[0], sb[1], b[0], b[1])
+					ref, bound := sumWhereRef(e, y, b[0], b[1])
+					if math.Abs(got-ref) > bound {
+						t.Fatalf("n=%d key %v·z%+v in [%v, %v]: got %v, float64 ref %v ± %v", n, sb[0], sb[1], b[0], b[1], got, ref, bound)
+					}
 				}
 			}
 		}
@@ -86,12 +92,12 @@ func TestSumWhereInSpecialE(t *testing.T) {
 				e[i], z[i] = 1, float32(i)
 			}
 			e[n-1] = float32(math.Inf(1))
-			require.True(t, math.IsInf(lmhead.SumWhereIn(e, z, 0, float32(n)), 1), "n=%d", n)
-			require.Equal(t, float64(n-1), lmhead.SumWhereIn(e, z, 0, float32(n-2)), "n=%d: +Inf outside the range", n)
+			require.True(t, math.IsInf(lmhead.SumWhereIn(e, z, 1, 0, 0, float32(n)), 1), "n=%d", n)
+			require.Equal(t, float64(n-1), lmhead.SumWhereIn(e, z, 1, 0, 0, float32(n-2)), "n=%d: +Inf outside the range", n)
 			e[0] = float32(math.NaN())
-			require.True(t, math.IsNaN(lmhead.SumWhereIn(e, z, 0, 0)), "n=%d", n)
+			require.True(t, math.IsNaN(lmhead.SumWhereIn(e, z, 1, 0, 0, 0)), "n=%d", n)
 			if n > 1 {
-				require.Equal(t, float64(n-2), lmhead.SumWhereIn(e, z, 1, float32(n-2)), "n=%d: NaN outside the range", n)
+				require.Equal(t, float64(n-2), lmhead.SumWhereIn(e, z, 1, 0, 1, float32(n-2)), "n=%d: NaN outside the range", n)
 			}
 		}
 	})
@@ -99,14 +105,18 @@ func TestSumWhereInSpecialE(t *testing.T) {
 
 func TestSumWhereInPanics(t *testing.T) {
 	require.PanicsWithValue(t, "lmhead.SumWhereIn: len(e)=2, len(z)=3, want equal", func() {
-		lmhead.SumWhereIn(make([]float32, 2), make([]float32, 3), 0, 1)
+		lmhead.SumWhereIn(make([]float32, 2), make([]float32, 3), 1, 0, 0, 1)
 	})
-	require.Zero(t, lmhead.SumWhereIn(nil, nil, 0, 1))
+	require.Zero(t, lmhead.SumWhereIn(nil, nil, 1, 0, 0, 1))
 }
 
 func ExampleSumWhereIn() {
 	e := []float32{0.5, 0.25, 0.125, 0.125}
 	key := []float32{3, -1, 2, 7}
-	fmt.Println(lmhead.SumWhereIn(e, key, 2, float32(math.Inf(1)))) // keys ≥ 2
-	// Output: 0.75
+	inf := float32(math.Inf(1))
+	fmt.Println(lmhead.SumWhereIn(e, key, 1, 0, 2, inf)) // key ≥ 2
+	fmt.Println(lmhead.SumWhereIn(e, key, 1, -2, -1, 1)) // |key - 2| ≤ 1
+	// Output:
+	// 0.75
+	// 0.625
 }

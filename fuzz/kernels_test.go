@@ -133,31 +133,37 @@ func FuzzGemv(f *testing.F) {
 }
 
 // FuzzSumWhereIn: byte 0 is a start offset (0..15) for z, bytes 1..8 the
-// bounds lo and hi as float32 bit patterns, the rest split into e and z.
+// bounds lo and hi as float32 bit patterns, byte 9 picks the key's scale
+// and shift, the rest split into e and z. The reference selects on
+// ScaleShift's keys (of the same level: the two must round alike).
 func FuzzSumWhereIn(f *testing.F) {
-	f.Add([]byte{1, 0, 0, 128, 191, 0, 0, 128, 63, 0, 0, 128, 63, 0, 0, 0, 64, 0, 0, 0, 0, 0, 0, 0, 63})
+	f.Add([]byte{1, 0, 0, 128, 191, 0, 0, 128, 63, 0, 0, 0, 128, 63, 0, 0, 0, 64, 0, 0, 0, 0, 0, 0, 0, 63})
+	f.Add([]byte{3, 0, 0, 0, 0, 0, 0, 128, 127, 2, 0, 0, 128, 63, 0, 0, 192, 127, 0, 0, 0, 1, 0, 0, 128, 255, 0, 0, 0, 0, 0, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		if len(data) < 9 {
+		if len(data) < 10 {
 			return
 		}
 		off := int(data[0] % 16)
 		lo := math.Float32frombits(binary.LittleEndian.Uint32(data[1:]))
 		hi := math.Float32frombits(binary.LittleEndian.Uint32(data[5:]))
-		v := floats(data[9:])
+		sb := [][2]float32{{1, 0}, {0.5, -1}, {-1.25, 3}, {1.0 / 3, 0.1}}[data[9]%4]
+		v := floats(data[10:])
 		n := len(v) / 2
 		e := v[:n]
 		z := append(make([]float32, off), v[n:2*n]...)[off:]
-		ref, abs := 0.0, 0.0
-		for i, zi := range z {
-			if lo <= zi && zi <= hi {
-				ref += float64(e[i])
-				abs += math.Abs(float64(e[i]))
-			}
-		}
-		bound := 8 * abs / (1 << 24)
+		y := make([]float32, n)
 		var twin float64
 		forEachISA(t, func(isa lmhead.ISA) {
-			got := lmhead.SumWhereIn(e, z, lo, hi)
+			lmhead.ScaleShift(y, z, sb[0], sb[1])
+			ref, abs := 0.0, 0.0
+			for i, yi := range y {
+				if lo <= yi && yi <= hi {
+					ref += float64(e[i])
+					abs += math.Abs(float64(e[i]))
+				}
+			}
+			bound := 8 * abs / (1 << 24)
+			got := lmhead.SumWhereIn(e, z, sb[0], sb[1], lo, hi)
 			if isa == lmhead.Generic {
 				twin = got
 			}

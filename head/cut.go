@@ -35,13 +35,13 @@ const (
 	cutTypical
 )
 
-// cut is a filter left to the draw: the set is the prefix of the order of
-// key whose mass reaches target.
+// cut is a filter left to the draw: the set is the prefix of an order of
+// the scores whose mass reaches target.
 type cut struct {
 	kind   cutKind
 	target float64
-	frac   float64   // the filter's parameter, for the exact fallback
-	key    []float32 // top-p: the scores; typical: y = inv·x - b, ordered by |y|
+	frac   float64 // the filter's parameter, for the exact fallback
+	inv, b float32 // typical: the key is y = inv·x - b (rounded once), ordered by |y|
 }
 
 // cutTries is the number of rejection draws before the exact fallback. A
@@ -72,18 +72,18 @@ func (s *Sampler) flatE(p *pass) {
 // cutTopP leaves top-p (frac tp) to the draw.
 func (s *Sampler) cutTopP(p *pass, tp float64) {
 	s.flatE(p)
-	p.cut = cut{kind: cutTopP, target: tp * p.total, frac: tp, key: p.x}
+	p.cut = cut{kind: cutTopP, target: tp * p.total, frac: tp}
 }
 
 // cutTypical leaves typical-p (frac tp) to the draw, with the key of
 // typical: y = inv·x - b, b = c + ln W - H, so that |y| = |-ln p - H|.
+// The key is the one typical computes with ScaleShift; SumWhereIn rounds
+// it the same way, so the keys are never stored.
 func (s *Sampler) cutTypical(p *pass, tp float64) {
 	s.flatE(p)
 	h, _ := s.entropy(p)
 	b := float32(float64(p.c) + math.Log(p.total) - h)
-	s.z = grow32(s.z, len(p.x))
-	lmhead.ScaleShift(s.z, p.x, p.inv, -b)
-	p.cut = cut{kind: cutTypical, target: tp * p.total, frac: tp, key: s.z}
+	p.cut = cut{kind: cutTypical, target: tp * p.total, frac: tp, inv: p.inv, b: b}
 }
 
 // drawCut draws from the set of p's cut.
@@ -114,22 +114,23 @@ func (s *Sampler) drawCut(p *pass) int {
 // ranked before it is below the target.
 func (s *Sampler) inCut(p *pass, j int) bool {
 	c := &p.cut
-	key, e := c.key, s.e
+	x, e := p.x, s.e
 	inf := float32(math.Inf(1))
 	var before float64
 	switch c.kind {
 	case cutTopP:
 		// Before j: scores above x_j, and equal ones at a lower index.
-		v := key[j]
-		before = s.massAbove(key, e, v, 0, j) + s.massAbove(key, e, math.Nextafter32(v, inf), j+1, len(key))
+		v := x[j]
+		before = s.massAbove(x, e, v, 0, j) + s.massAbove(x, e, math.Nextafter32(v, inf), j+1, len(x))
 	case cutTypical:
 		// Before j: |y| below |y_j|, and equal at a lower index.
-		a := abs32(key[j])
-		a1 := math.Nextafter32(a, 0) // |y| < a ⇔ |y| ≤ a1 (empty when a = 0: a1 < -a1)
+		lmhead.ScaleShift(s.one[:], x[j:j+1], c.inv, -c.b)
+		a := abs32(s.one[0])
+		a1 := math.Nextafter32(a, 0) // |y| < a ⇔ |y| ≤ a1
 		if a == 0 {
-			a1 = -1
+			a1 = -1 // empty: [1, -1]
 		}
-		before = lmhead.SumWhereIn(e[:j], key[:j], -a, a) + lmhead.SumWhereIn(e[j+1:], key[j+1:], -a1, a1)
+		before = lmhead.SumWhereIn(e[:j], x[:j], c.inv, -c.b, -a, a) + lmhead.SumWhereIn(e[j+1:], x[j+1:], c.inv, -c.b, -a1, a1)
 	}
 	return before < c.target
 }
@@ -150,12 +151,12 @@ func (s *Sampler) massAbove(x, e []float32, t float32, lo, hi int) float64 {
 		}
 		if run >= 0 {
 			end := b * sampleBlock
-			m += lmhead.SumWhereIn(e[run:end], x[run:end], t, inf)
+			m += lmhead.SumWhereIn(e[run:end], x[run:end], 1, 0, t, inf)
 			run = -1
 		}
 	}
 	if run >= 0 && run < hi {
-		m += lmhead.SumWhereIn(e[run:hi], x[run:hi], t, inf)
+		m += lmhead.SumWhereIn(e[run:hi], x[run:hi], 1, 0, t, inf)
 	}
 	return m
 }

@@ -201,6 +201,7 @@ type Sampler struct {
 	bsum32   []float32              // the same, rounded, as the radix selector's weights
 	blocks   bool                   // emax, bsum and bsum32 are those of the current e
 	csum     []float64              // drawFlat's chunk sums
+	one      [1]float32             // inCut's key of the drawn token
 	cutOK    bool                   // the chain may end in a cut (see cut)
 	list     []int32                // what the filters kept so far
 	list0    []int32                // the Allowed list of this call

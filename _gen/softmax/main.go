@@ -1174,19 +1174,20 @@ func scaleShiftK(v *vec.ISA) {
 // ---------------------------------------------------------------------------
 // sumWhereIn
 
-// sumWhereInK emits the masked sum Σ e[i] over lo ≤ z[i] ≤ hi: the test
-// the sampler makes of a drawn token (is the mass ranked before it below
-// the nucleus target?), one pass over two arrays that sit in L2. Per
-// vector: two ordered compares (false for a NaN z) and one add of the
-// selected e lanes, so the loop is bound by its two loads. Groups of
+// sumWhereInK emits the masked sum Σ e[i] over lo ≤ s·z[i] + b ≤ hi: the
+// test the sampler makes of a drawn token (is the mass ranked before it
+// below the nucleus target?), one pass over two arrays that sit in L2. Per
+// vector: one FMA (the key, as ScaleShift rounds it), two ordered compares
+// (false for a NaN key) and one add of the selected e lanes. Groups of
 // sumGroup vectors are summed in float32 in four chains, then flushed into
 // float64, as in scaleExpSum.
 func sumWhereInK(v *vec.ISA) {
-	k := newKern(v, "sumWhereIn", "func(e, z []float32, lo, hi float32) float64",
-		"%s returns Σ e[i] over the i with lo ≤ z[i] ≤ hi, accumulated in float64. It requires len(e) == len(z) > 0.")
+	k := newKern(v, "sumWhereIn", "func(e, z []float32, s, b, lo, hi float32) float64",
+		"%s returns Σ e[i] over the i with lo ≤ s·z[i] + b ≤ hi (one rounding), accumulated in float64. It requires len(e) == len(z) > 0.")
 	e := Load(Param("e").Base(), GP64())
 	z := Load(Param("z").Base(), GP64())
 	n := Load(Param("z").Len(), GP64())
+	s, b := k.param("s"), k.param("b")
 	lo, hi := k.param("lo"), k.param("hi")
 	acc := [2]VecVirtual{v.Vec(), v.Vec()}
 	k.zero(acc[0])
@@ -1204,12 +1205,14 @@ func sumWhereInK(v *vec.ISA) {
 		for u := 0; u < cnt; u++ {
 			zv, ev := v.Vec(), v.Vec()
 			if tail {
-				// Lanes past the tail load e = 0: whatever their z, they
+				// Lanes past the tail load e = 0: whatever their key, they
 				// add nothing.
 				k.tailLoad(k.mem(z, j, u), zv, nil)
 				k.tailLoad(k.mem(e, j, u), ev, nil)
+				VFMADD213PS(b, s, zv) // zv = s·z + b
 			} else {
-				VMOVUPS(k.mem(z, j, u), zv)
+				VMOVAPS(b, zv)
+				VFMADD231PS(k.mem(z, j, u), s, zv) // zv = s·z + b
 			}
 			p := part[u%chains]
 			if v.Wide() {
