@@ -95,3 +95,82 @@ func checkFormatRow(t *testing.T, isa lmhead.ISA, fm lmhead.Format, got, twin fl
 		t.Fatalf("%v %v n=%d: got %v, generic twin %v (bound %v)", isa, fm, len(x), got, twin, bound)
 	}
 }
+
+// FuzzDequantize decodes rows of every weight format on every level and
+// checks them against the generic twin bit for bit (NaN payloads aside:
+// NaN for NaN) and against testutil.RefDecode, the float64 decoder written
+// from the block specifications, within one float32 rounding of each
+// term's magnitude. Byte 0 picks the format, byte 1 the row count (1..4),
+// byte 2 the first row decoded and byte 3 the start offset of the weights
+// (0..63), byte 4 the blocks per row as in FuzzFormatGemv; the rest,
+// cycled, are the weight bytes. dst has guard values on both sides.
+func FuzzDequantize(f *testing.F) {
+	for fm := range lmhead.Formats() {
+		f.Add([]byte{byte(fm), 3, 1, 7, 2, 0x7c, 0x3c, 200, 17, 0, 0x80, 0xff, 0x7e, 1})
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) < 6 {
+			return
+		}
+		formats := lmhead.Formats()
+		fm := formats[int(data[0])%len(formats)]
+		rows := 1 + int(data[1]%4)
+		lo := int(data[2]) % rows
+		off := int(data[3] % 64)
+		blocks := 1 + int(data[4])%map[int]int{1: 300, 32: 9, 256: 2}[fm.BlockSize()]
+		cols := blocks * fm.BlockSize()
+		rb, _ := fm.RowBytes(cols)
+		src := data[5:]
+		w := tu.AlignedBytes(rows*rb, off)
+		for i := range w {
+			w[i] = src[i%len(src)]
+		}
+		m, err := lmhead.NewMatrix(fm, rows, cols, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := (rows - lo) * cols
+		twin := make([]float32, n)
+		dst := make([]float32, n+2)
+		const guard = float32(-7.25)
+		forEachISA(t, func(isa lmhead.ISA) {
+			dst[0], dst[n+1] = guard, guard
+			got := m.Dequantize(dst[1:], lo, rows)
+			if len(got) != n || dst[0] != guard || dst[n+1] != guard {
+				t.Fatalf("%v %v Dequantize rows [%d:%d]: len %d (want %d) or wrote outside dst", isa, fm, lo, rows, len(got), n)
+			}
+			if isa == lmhead.Generic {
+				copy(twin, got)
+			}
+			for i, v := range got {
+				tv := twin[i]
+				if v != tv && !(v != v && tv != tv) || math.Signbit(float64(v)) != math.Signbit(float64(tv)) && v == v {
+					t.Fatalf("%v %v element %d: %v (%#x), generic twin %v (%#x)", isa, fm, i, v, math.Float32bits(v), tv, math.Float32bits(tv))
+				}
+			}
+			for r := lo; r < rows; r++ {
+				ref, mag := tu.RefDecode(fm, w[r*rb:(r+1)*rb])
+				for c, want := range ref {
+					v := float64(got[(r-lo)*cols+c])
+					switch {
+					case math.IsNaN(want):
+						if !math.IsNaN(v) {
+							t.Fatalf("%v %v row %d col %d: %v, want NaN", isa, fm, r, c, v)
+						}
+					case math.IsInf(want, 0) || math.IsInf(mag[c], 0):
+						// An infinite scale times a zero code is NaN in
+						// float32 and in the reference alike; otherwise the
+						// sign of the infinity must agree.
+						if math.IsInf(want, 0) && v != want {
+							t.Fatalf("%v %v row %d col %d: %v, want %v", isa, fm, r, c, v, want)
+						}
+					default:
+						if math.Abs(v-want) > 0x1p-22*mag[c]+0x1p-149 {
+							t.Fatalf("%v %v row %d col %d: %v, spec decoder %v (magnitude %v)", isa, fm, r, c, v, want, mag[c])
+						}
+					}
+				}
+			}
+		})
+	})
+}
