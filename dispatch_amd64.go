@@ -38,6 +38,7 @@ var archLevels = []level{
 
 		gemm:      gemmAVX512,
 		gemmPairs: gemmPairsAVX512,
+		gemmBF16:  gemmBF16AVX512,
 	}},
 	{isa: AVX2, features: []cpuid.FeatureID{cpuid.AVX2, cpuid.FMA3, cpuid.F16C}, kernels: kernelSet{
 		dot:  dotAVX2,

@@ -1,6 +1,7 @@
 package lmhead
 
 import (
+	"encoding/binary"
 	"fmt"
 	"sync"
 )
@@ -156,6 +157,8 @@ func (m Matrix) gemmPacked(s *gemmScratch, dst []float32, ldd int, xp []float32,
 		wf, inPlace = bytesF32(m.data), true
 	}
 	kernel := active.gemm
+	// BF16 on AVX-512 is read in place (gemmTileBF16x12x32AVX512).
+	bf16 := m.format == BF16 && activeISA == AVX512
 	for p0 := 0; p0 < n; p0 += gemmMaxPos {
 		pn := min(gemmMaxPos, n-p0)
 		groups := (pn + gemmGroup - 1) / gemmGroup
@@ -164,15 +167,24 @@ func (m Matrix) gemmPacked(s *gemmScratch, dst []float32, ldd int, xp []float32,
 		c := buf(&s.c, gemmPanelRows*ldc)
 		for r0 := 0; r0 < V; r0 += gemmPanelRows {
 			rn := min(gemmPanelRows, V-r0)
-			var w []float32
-			if inPlace {
-				w = wf[r0*d : (r0+rn)*d]
-			} else {
-				w = m.Dequantize(buf(&s.w, gemmPanelRows*d), r0, r0+rn)
-			}
-			for kb := 0; kb < d; kb += gemmKC {
-				kn := min(gemmKC, d-kb)
-				kernel(c, ldc, w[kb:], d, rn, kn, xg[kb*gemmGroup:], d*gemmGroup, groups, kb > 0)
+			switch {
+			case bf16:
+				w := m.data[2*r0*d : 2*(r0+rn)*d]
+				for kb := 0; kb < d; kb += gemmKC {
+					kn := min(gemmKC, d-kb)
+					active.gemmBF16(c, ldc, w[2*kb:], d, rn, kn, xg[kb*gemmGroup:], d*gemmGroup, groups, kb > 0)
+				}
+			default:
+				var w []float32
+				if inPlace {
+					w = wf[r0*d : (r0+rn)*d]
+				} else {
+					w = m.Dequantize(buf(&s.w, gemmPanelRows*d), r0, r0+rn)
+				}
+				for kb := 0; kb < d; kb += gemmKC {
+					kn := min(gemmKC, d-kb)
+					kernel(c, ldc, w[kb:], d, rn, kn, xg[kb*gemmGroup:], d*gemmGroup, groups, kb > 0)
+				}
 			}
 			// Scatter the panel's outputs, c[r][p], to dst[p][r0+r].
 			for p := 0; p < pn; p++ {
@@ -401,5 +413,40 @@ func checkGemmPairs(c []float32, ldc int, w []float32, ldw, rows, kc int, xp []f
 		len(w) < (rows-1)*ldw+2*kc || len(xp) < kc*gemmGroup {
 		panic(fmt.Sprintf("lmhead: gemm pairs block: len(c)=%d ldc=%d len(w)=%d ldw=%d rows=%d kc=%d len(xp)=%d",
 			len(c), ldc, len(w), ldw, rows, kc, len(xp)))
+	}
+}
+
+// gemmBlockBF16 is gemmBlock with W in BF16 (2 bytes per weight, row r at
+// w[2·r·ldw:]), the pure-Go twin of gemmBF16AVX512.
+func gemmBlockBF16(c []float32, ldc int, w []byte, ldw, rows, kc int, xp []float32, gs, groups int, add bool) {
+	checkGemmBF16(c, ldc, w, ldw, rows, kc, xp, gs, groups)
+	for g := 0; g < groups; g++ {
+		xg := xp[g*gs : g*gs+kc*gemmGroup]
+		for r := 0; r < rows; r++ {
+			out := c[r*ldc+g*gemmGroup : r*ldc+(g+1)*gemmGroup]
+			wr := w[2*r*ldw : 2*(r*ldw+kc)]
+			var acc [gemmGroup]float32
+			if add {
+				copy(acc[:], out)
+			}
+			for k := 0; k < kc; k++ {
+				wk := BF16ToFloat32(binary.LittleEndian.Uint16(wr[2*k:]))
+				x := (*[gemmGroup]float32)(xg[k*gemmGroup : (k+1)*gemmGroup])
+				for l := range acc {
+					acc[l] += wk * x[l]
+				}
+			}
+			copy(out, acc[:])
+		}
+	}
+}
+
+// checkGemmBF16 is checkGemmBlock for W in BF16.
+func checkGemmBF16(c []float32, ldc int, w []byte, ldw, rows, kc int, xp []float32, gs, groups int) {
+	if rows < 1 || kc < 1 || groups < 1 || ldc < groups*gemmGroup ||
+		len(c) < (rows-1)*ldc+groups*gemmGroup || len(w) < 2*((rows-1)*ldw+kc) ||
+		len(xp) < (groups-1)*gs+kc*gemmGroup {
+		panic(fmt.Sprintf("lmhead: gemm BF16 block: len(c)=%d ldc=%d len(w)=%d ldw=%d rows=%d kc=%d len(xp)=%d gs=%d groups=%d",
+			len(c), ldc, len(w), ldw, rows, kc, len(xp), gs, groups))
 	}
 }

@@ -63,3 +63,22 @@ func gemmPairsAVX512(c []float32, ldc int, w []float32, ldw, rows, kc int, xp []
 		gemmBlockPairs(c[full*ldc:], ldc, w[full*ldw:], ldw, rows-full, kc, xp, gs, groups, add)
 	}
 }
+
+// gemmBF16AVX512 is gemmBlockBF16 with the 12×32 and 12×16 AVX-512 tiles
+// that read BF16 in place, rows outer as gemmAVX512.
+func gemmBF16AVX512(c []float32, ldc int, w []byte, ldw, rows, kc int, xp []float32, gs, groups int, add bool) {
+	checkGemmBF16(c, ldc, w, ldw, rows, kc, xp, gs, groups)
+	full := rows - rows%gemmRowsAVX512
+	for r := 0; r < full; r += gemmRowsAVX512 {
+		for g := 0; g < groups; g += 2 {
+			if g+1 < groups {
+				gemmTileBF16x12x32AVX512(&c[r*ldc+g*gemmGroup], 4*ldc, &w[2*r*ldw], 2*ldw, &xp[g*gs], 4*gs, kc, add)
+			} else {
+				gemmTileBF16x12x16AVX512(&c[r*ldc+g*gemmGroup], 4*ldc, &w[2*r*ldw], 2*ldw, &xp[g*gs], 4*gs, kc, add)
+			}
+		}
+	}
+	if full < rows {
+		gemmBlockBF16(c[full*ldc:], ldc, w[2*full*ldw:], ldw, rows-full, kc, xp, gs, groups, add)
+	}
+}

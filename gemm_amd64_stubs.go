@@ -38,6 +38,22 @@ func gemmTile12x8AVX512(c *float32, cs int, w *float32, ws int, xp *float32, gs 
 //go:noescape
 func gemmTile6x16AVX2(c *float32, cs int, w *float32, ws int, xp *float32, gs int, kc int, add bool)
 
+// gemmTileBF16x12x32AVX512 computes the 12×32 tile c[r][p] (+)= Σ_{k<kc} w[r][k]·xp[k][p]
+// with W in BF16: row r of c at c+r·cs bytes, row r of W (2 bytes per k) at
+// w+r·ws bytes, position group g of xp at xp+g·gs bytes, 64 bytes per k. With
+// add false c is overwritten. It requires kc ≥ 1.
+//
+//go:noescape
+func gemmTileBF16x12x32AVX512(c *float32, cs int, w *byte, ws int, xp *float32, gs int, kc int, add bool)
+
+// gemmTileBF16x12x16AVX512 computes the 12×16 tile c[r][p] (+)= Σ_{k<kc} w[r][k]·xp[k][p]
+// with W in BF16: row r of c at c+r·cs bytes, row r of W (2 bytes per k) at
+// w+r·ws bytes, position group g of xp at xp+g·gs bytes, 64 bytes per k. With
+// add false c is overwritten. It requires kc ≥ 1.
+//
+//go:noescape
+func gemmTileBF16x12x16AVX512(c *float32, cs int, w *byte, ws int, xp *float32, gs int, kc int, add bool)
+
 // gemmPeakAVX512 runs n trips of 24 independent 512-bit FMAs, for measuring
 // the core's FMA peak. It requires n ≥ 1.
 func gemmPeakAVX512(n int)

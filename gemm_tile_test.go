@@ -57,5 +57,17 @@ func BenchmarkGemmTile(b *testing.B) {
 				gemmTile12x32AVX512(&c[0], 32*4, &w[0], kc*4, &xp[0], kc*64, kc, true)
 			})
 		})
+		wb := make([]byte, 12*kc*2)
+		b.Run(fmt.Sprintf("bf16-12x32/kc=%d", kc), func(b *testing.B) {
+			measure(b, float64(kc)*12*32*2, func() {
+				gemmTileBF16x12x32AVX512(&c[0], 32*4, &wb[0], kc*2, &xp[0], kc*64, kc, true)
+			})
+		})
+		x8 := make([]float32, kc*gemmGroup/2)
+		b.Run(fmt.Sprintf("12x8/kc=%d", kc), func(b *testing.B) {
+			measure(b, float64(kc)*12*8*2, func() {
+				gemmTile12x8AVX512(&c[0], 16*4, &w[0], kc*4, &x8[0], 0, kc/2, true)
+			})
+		})
 	}
 }

@@ -36,6 +36,7 @@ var genericKernels = kernelSet{
 
 	gemm:      gemmBlock,
 	gemmPairs: gemmBlockPairs,
+	gemmBF16:  gemmBlockBF16,
 }
 
 // dot is the pure-Go twin of dotAVX2, dotAVX512 and dotNEON.

@@ -72,6 +72,8 @@ func main() {
 	tile(&shape{name: "gemmTile12x16AVX512", rows: mr512, groups: 1, lanes: 16})
 	tile(&shape{name: "gemmTile12x8AVX512", rows: mr512, groups: 1, lanes: 16, pairs: true})
 	tile(&shape{name: "gemmTile6x16AVX2", rows: mrAVX2, groups: 1, lanes: 8})
+	tileBF16(&shape{name: "gemmTileBF16x12x32AVX512", rows: mr512, groups: 2, lanes: 16})
+	tileBF16(&shape{name: "gemmTileBF16x12x16AVX512", rows: mr512, groups: 1, lanes: 16})
 	peak()
 	Generate()
 	vec.CheckAVX2Registers(flag.Lookup("out").Value.String())
@@ -280,6 +282,183 @@ func tile(s *shape) {
 	advance(1)
 	DECQ(s.k)
 	JMP(LabelRef(s.name + "_single"))
+
+	Label(s.name + "_store")
+	for r := range acc {
+		for v := range acc[r] {
+			VMOVUPS(acc[r][v], cMem(c, v))
+		}
+		if r+1 < len(acc) {
+			ADDQ(cs, c)
+		}
+	}
+	VZEROUPPER()
+	RET()
+}
+
+// tileBF16 emits func name(c *float32, cs int, w *byte, ws int, xp *float32,
+// gs int, kc int, add bool): the AVX-512 tile of s with W in BF16, read in
+// place. A BF16 weight is the top half of its float32, so no decoding pass
+// is needed: one 4-byte broadcast of W[r][k], W[r][k+1] puts the pair in
+// every lane, VPSLLD 16 makes W[r][k] of it and VPANDD with 0xFFFF0000
+// W[r][k+1], both exact. Per pair of k: 2·nv position loads, a broadcast
+// and two integer ops per row for 2·nv FMAs per row; the integer ops issue
+// on the vector pipes the FMAs leave (Zen 4/5: 4 pipes, FMA on 2). Each
+// accumulator still takes k in order, one FMA chain.
+//
+// Registers (12×32): 24 accumulators, 4 position vectors (k and k+1), the
+// pair, its low half and the mask: 31.
+func tileBF16(s *shape) {
+	s.vecsPerGroup = 1
+	nv := s.groups
+	TEXT(s.name, NOSPLIT, "func(c *float32, cs int, w *byte, ws int, xp *float32, gs int, kc int, add bool)")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s computes the %d×%d tile c[r][p] (+)= Σ_{k<kc} w[r][k]·xp[k][p]", s.name, s.rows, s.groups*groupLanes),
+		"with W in BF16: row r of c at c+r·cs bytes, row r of W (2 bytes per k) at",
+		"w+r·ws bytes, position group g of xp at xp+g·gs bytes, 64 bytes per k. With",
+		"add false c is overwritten. It requires kc ≥ 1.")
+	c := Load(Param("c"), GP64())
+	cs := Load(Param("cs"), GP64())
+	s.w = make([]GPVirtual, (s.rows+2)/3)
+	s.w[0] = Load(Param("w"), GP64()).(GPVirtual)
+	s.ws = Load(Param("ws"), GP64()).(GPVirtual)
+	s.xp = Load(Param("xp"), GP64()).(GPVirtual)
+	s.gs = Load(Param("gs"), GP64()).(GPVirtual)
+	s.k = Load(Param("kc"), GP64()).(GPVirtual)
+	add := Load(Param("add"), GP8())
+	Comment("rows 3i..3i+2 of W are at w[i] + {0, ws, 2·ws}: w[i] = w + 3i·ws")
+	ws3 := GP64()
+	LEAQ(Mem{Base: s.ws, Index: s.ws, Scale: 2}, ws3)
+	for i := 1; i < len(s.w); i++ {
+		s.w[i] = GP64()
+		LEAQ(Mem{Base: s.w[i-1], Index: ws3, Scale: 1}, s.w[i])
+	}
+	wMem := func(r, u int) Mem { // W[r][k0+u], 2 bytes per k
+		m := Mem{Base: s.w[r/3], Disp: 2 * u}
+		if r%3 != 0 {
+			m.Index, m.Scale = s.ws, uint8(r%3)
+		}
+		return m
+	}
+	acc := make([][]VecVirtual, s.rows)
+	for r := range acc {
+		acc[r] = make([]VecVirtual, nv)
+		for v := range acc[r] {
+			acc[r][v] = ZMM()
+		}
+	}
+	cMem := func(row Register, v int) Mem { return Mem{Base: row, Disp: v * groupBytes} }
+	Comment("acc = c (add) or 0")
+	TESTB(add, add)
+	JZ(LabelRef(s.name + "_zero"))
+	{
+		p := GP64()
+		MOVQ(c, p)
+		for r := range acc {
+			for v := range acc[r] {
+				VMOVUPS(cMem(p, v), acc[r][v])
+			}
+			if r+1 < len(acc) {
+				ADDQ(cs, p)
+			}
+		}
+	}
+	JMP(LabelRef(s.name + "_k"))
+	Label(s.name + "_zero")
+	for r := range acc {
+		for v := range acc[r] {
+			VXORPS(acc[r][v], acc[r][v], acc[r][v])
+		}
+	}
+	Label(s.name + "_k")
+	mask := ZMM()
+	{
+		m := GP32()
+		MOVL(U32(0xffff0000), m)
+		VPBROADCASTD(m, mask)
+	}
+	x0, x1 := make([]VecVirtual, nv), make([]VecVirtual, nv)
+	for v := range x0 {
+		x0[v], x1[v] = ZMM(), ZMM()
+	}
+	t, lo := ZMM(), ZMM()
+	// pair emits k steps u and u+1.
+	pair := func(u int) {
+		for v := 0; v < nv; v++ {
+			VMOVUPS(s.xMem(v, u), x0[v])
+			VMOVUPS(s.xMem(v, u+1), x1[v])
+		}
+		for r := 0; r < s.rows; r++ {
+			VBROADCASTSS(wMem(r, u), t)
+			VPSLLD(U8(16), t, lo)
+			for v := 0; v < nv; v++ {
+				VFMADD231PS(lo, x0[v], acc[r][v])
+			}
+			VPANDD(mask, t, t)
+			for v := 0; v < nv; v++ {
+				VFMADD231PS(t, x1[v], acc[r][v])
+			}
+		}
+	}
+	// single emits one k step: VPBROADCASTW puts W[r][k] in both halves of
+	// every lane, VPSLLD 16 keeps it in the top one.
+	single := func() {
+		for v := 0; v < nv; v++ {
+			VMOVUPS(s.xMem(v, 0), x0[v])
+		}
+		for r := 0; r < s.rows; r++ {
+			VPBROADCASTW(wMem(r, 0), t)
+			VPSLLD(U8(16), t, t)
+			for v := 0; v < nv; v++ {
+				VFMADD231PS(t, x0[v], acc[r][v])
+			}
+		}
+	}
+	advance := func(u int) {
+		for _, w := range s.w {
+			ADDQ(U32(2*u), w)
+		}
+		ADDQ(U32(groupBytes*u), s.xp)
+	}
+	Comment("pf walks the next tile's rows (row 12 on), pfRowBytes/2 of each, pfLines/2 per trip")
+	pf, pfn := GP64(), GP64()
+	const pfb, pfl = pfRowBytes / 2, pfLines / 2
+	LEAQ(Mem{Base: s.w[len(s.w)-1], Index: ws3, Scale: 1}, pf)
+	MOVQ(U32(pfb/(64*pfl)), pfn)
+	Commentf("%d k steps per trip, in pairs", kUnroll)
+	CMPQ(s.k, U32(kUnroll))
+	JB(LabelRef(s.name + "_pairs"))
+	Label(s.name + "_loop")
+	for u := 0; u < kUnroll; u += 2 {
+		pair(u)
+	}
+	for j := 0; j < pfl; j++ {
+		PREFETCHT0(Mem{Base: pf, Disp: 64 * j})
+	}
+	ADDQ(U32(64*pfl), pf)
+	DECQ(pfn)
+	JNZ(LabelRef(s.name + "_pfsame"))
+	Comment("next row: back to its slice's start")
+	ADDQ(s.ws, pf)
+	SUBQ(U32(pfb), pf)
+	MOVQ(U32(pfb/(64*pfl)), pfn)
+	Label(s.name + "_pfsame")
+	advance(kUnroll)
+	SUBQ(U32(kUnroll), s.k)
+	CMPQ(s.k, U32(kUnroll))
+	JAE(LabelRef(s.name + "_loop"))
+	Comment("the last kc mod 4 steps: pairs, then one")
+	Label(s.name + "_pairs")
+	CMPQ(s.k, U32(2))
+	JB(LabelRef(s.name + "_single"))
+	pair(0)
+	advance(2)
+	SUBQ(U32(2), s.k)
+	JMP(LabelRef(s.name + "_pairs"))
+	Label(s.name + "_single")
+	TESTQ(s.k, s.k)
+	JZ(LabelRef(s.name + "_store"))
+	single()
 
 	Label(s.name + "_store")
 	for r := range acc {
