@@ -70,6 +70,8 @@ type kernelSet struct {
 	expMul      func(dst, x []float32, s, c, mul float32)
 	scaleShift  func(dst, x []float32, s, b float32)
 	sumWhereIn  func(e, z []float32, s, b, lo, hi float32) float64
+	// scaleExpSumDot is scaleExpSum that also returns Σ dst[i]·x[i].
+	scaleExpSumDot func(dst, x []float32, s, c float32) (sum, dot float64)
 
 	// The Gemv of each weight format (matrix.go): dst[i] = row i of w,
 	// decoded, dotted with x. They are only called with len(dst) ≥ 1,

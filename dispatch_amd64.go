@@ -22,6 +22,8 @@ var archLevels = []level{
 		scaleShift:  scaleShiftAVX512,
 		sumWhereIn:  sumWhereInAVX512,
 
+		scaleExpSumDot: scaleExpSumDotAVX512,
+
 		gemvF16:  gemvF16AVX512,
 		gemvBF16: gemvBF16AVX512,
 		gemvQ8_0: gemvQ8_0AVX512,
@@ -53,6 +55,8 @@ var archLevels = []level{
 		expMul:      expMulAVX2,
 		scaleShift:  scaleShiftAVX2,
 		sumWhereIn:  sumWhereInAVX2,
+
+		scaleExpSumDot: scaleExpSumDotAVX2,
 
 		gemvF16:  gemvF16AVX2,
 		gemvBF16: gemvBF16AVX2,

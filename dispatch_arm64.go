@@ -25,6 +25,8 @@ var archLevels = []level{
 		scaleShift:  scaleShiftNEON,
 		sumWhereIn:  sumWhereIn, // pure Go: the sampler's rejection test, a few µs per draw
 
+		scaleExpSumDot: scaleExpSumDotNEON,
+
 		gemvF16:  gemvF16NEON,
 		gemvBF16: gemvBF16NEON,
 		gemvQ8_0: gemvQ8_0NEON,

@@ -102,6 +102,18 @@ func checkGuardedKernels(t *testing.T, side string, dst, x []float32) {
 		fail("ScaleExpSum sum", -1, sum, ref)
 	}
 
+	s2, dot := lmhead.ScaleExpSumDot(dst, x, 0.5, c)
+	var rdot float64
+	for i, v := range x {
+		if w := math.Exp(0.5*float64(v) - float64(c)); !near(dst[i], w) {
+			fail("ScaleExpSumDot", i, dst[i], w)
+		}
+		rdot += float64(dst[i]) * float64(v)
+	}
+	if math.Abs(s2-ref) > 1e-5*ref || math.Abs(dot-rdot) > 1e-5*(math.Abs(rdot)+ref*8) {
+		fail("ScaleExpSumDot sums", -1, []any{s2, dot}, []any{ref, rdot})
+	}
+
 	gm, gsum := lmhead.MaxSum(x, 0.5)
 	if n > 0 && (gm != c || math.Abs(gsum-ref) > 1e-5*ref) {
 		fail("MaxSum", -1, []any{gm, gsum}, []any{c, ref})

@@ -20,6 +20,8 @@ var genericKernels = kernelSet{
 	scaleShift:  scaleShift,
 	sumWhereIn:  sumWhereIn,
 
+	scaleExpSumDot: scaleExpSumDot,
+
 	gemvF16:  gemvF16,
 	gemvBF16: gemvBF16,
 	gemvQ8_0: gemvQ8_0,

@@ -79,6 +79,26 @@ func ScaleExpSum(dst, x []float32, s, c float32) float64 {
 	return active.scaleExpSum(dst, x, s, c)
 }
 
+// ScaleExpSumDot is [ScaleExpSum] that also returns dot = Σ dst[i]·x[i],
+// in the same pass: the entropy of the softmax at scale s is
+// ln(sum) + c - s·dot/sum. Each product dst[i]·x[i] is rounded once in
+// float32 (or fused into the partial sum), and the partials are summed as
+// ScaleExpSum sums, so dot carries about the error of [Dot] over 16 terms
+// per lane plus float64 rounding. A -Inf x[i] gives dst[i] = 0 and a NaN
+// product, so dot is NaN; callers treat that case apart.
+//
+// ScaleExpSumDot panics if len(dst) != len(x). It returns zeros for an
+// empty x.
+func ScaleExpSumDot(dst, x []float32, s, c float32) (sum, dot float64) {
+	if len(dst) != len(x) {
+		panic(fmt.Sprintf("lmhead.ScaleExpSumDot: len(dst)=%d, len(x)=%d, want equal", len(dst), len(x)))
+	}
+	if len(x) == 0 {
+		return 0, 0
+	}
+	return active.scaleExpSumDot(dst, x, s, c)
+}
+
 // MaxSum returns m = max_i s·x[i] and sum = Σ e^(s·x[i] - m) in one pass
 // over x, without storing anything: the online normaliser of Milakov and
 // Gimelshein, "Online normalizer calculation for softmax" (2018). Each lane

@@ -236,3 +236,16 @@ func sumWhereIn(e, z []float32, s, b, lo, hi float32) float64 {
 	}
 	return (acc[0] + acc[1]) + (acc[2] + acc[3])
 }
+
+// scaleExpSumDot is the pure-Go twin of scaleExpSumDotAVX2 and
+// scaleExpSumDotAVX512.
+func scaleExpSumDot(dst, x []float32, s, c float32) (sum, dot float64) {
+	dst = dst[:len(x)]
+	for i, v := range x {
+		e := exp32(fma32(s, v, -c))
+		dst[i] = e
+		sum += float64(e)
+		dot += float64(e * v)
+	}
+	return sum, dot
+}

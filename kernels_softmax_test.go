@@ -678,6 +678,7 @@ func TestSoftmaxKernelsNoAllocs(t *testing.T) {
 			lmhead.ExpMul(dst, x, 1, 1, 0.5)
 			lmhead.ScaleShift(dst, x, 2, 1)
 			lmhead.SumWhereIn(dst, x, 0.5, 0.25, -1, 1)
+			lmhead.ScaleExpSumDot(dst, x, 1, 1)
 		})
 		require.Zero(t, allocs, "%v softmax kernels allocate", isa)
 	})

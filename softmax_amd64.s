@@ -2224,8 +2224,8 @@ scaleExpSumAVX512_tail2:
 
 	// e^a = p·2ⁿ (+0 if that is below 2⁻¹²⁶)
 	VSCALEFPS Z0, Z1, Z1
-	VMOVUPS   Z1, K1, (AX)(SI*1)
 	VMOVAPS.Z Z1, K1, Z1
+	VMOVUPS   Z1, K1, (AX)(SI*1)
 	VMOVAPS   Z1, Z15
 
 	// acc += float64(part): float32 partials of one group, summed in float64
@@ -2937,6 +2937,7 @@ copytail5:
 	// +0 below expmin (the shifted n has wrapped there)
 	VCMPPS  $0x11, expmin<>+0(SB), Y7, Y0
 	VANDNPS Y2, Y0, Y2
+	VANDPS  Y6, Y2, Y2
 	VMOVUPS Y2, (SP)
 	LEAQ    (AX)(SI*1), AX
 	XORQ    CX, CX
@@ -2947,7 +2948,6 @@ copytail6:
 	INCQ    CX
 	CMPQ    CX, BX
 	JB      copytail6
-	VANDPS  Y6, Y2, Y2
 	VMOVAPS Y2, Y6
 
 scaleExpSumAVX2_exped16:
@@ -3697,6 +3697,7 @@ scaleExpSumAVX2_fullrange15:
 	// +0 below expmin (the shifted n has wrapped there)
 	VCMPPS  $0x11, expmin<>+0(SB), Y7, Y0
 	VANDNPS Y2, Y0, Y2
+	VANDPS  Y6, Y2, Y2
 	VMOVUPS Y2, (SP)
 	LEAQ    (AX)(SI*1), AX
 	XORQ    CX, CX
@@ -3707,7 +3708,6 @@ copytail7:
 	INCQ    CX
 	CMPQ    CX, BX
 	JB      copytail7
-	VANDPS  Y6, Y2, Y2
 	VMOVAPS Y2, Y6
 	JMP     scaleExpSumAVX2_exped16
 
@@ -11298,3 +11298,2342 @@ sumWhereInAVX2_done3:
 	VZEROUPPER
 	VMOVSD       X4, ret+64(FP)
 	RET
+
+// func scaleExpSumDotAVX512(dst []float32, x []float32, s float32, c float32) (sum float64, dot float64)
+// Requires: AVX, AVX512DQ, AVX512F, SSE
+TEXT ·scaleExpSumDotAVX512(SB), NOSPLIT, $8-72
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         x_len+32(FP), DX
+	VBROADCASTSS s+48(FP), Z0
+	VBROADCASTSS c+52(FP), Z1
+	VXORPS       signbit<>+0(SB), Z1, Z1
+
+	// MXCSR.FTZ (bit 15) on: results below 2⁻¹²⁶ become +0
+	STMXCSR      (SP)
+	MOVL         (SP), BX
+	ORL          $0x00008000, BX
+	MOVL         BX, 4(SP)
+	LDMXCSR      4(SP)
+	VBROADCASTSS floor<>+0(SB), Z2
+	VBROADCASTSS log2e<>+0(SB), Z3
+	VBROADCASTSS ln2hi<>+0(SB), Z4
+	VBROADCASTSS ln2lo<>+0(SB), Z5
+	VBROADCASTSS c1<>+0(SB), Z6
+	VBROADCASTSS c2<>+0(SB), Z7
+	VBROADCASTSS c3<>+0(SB), Z8
+	VBROADCASTSS c4<>+0(SB), Z9
+	VBROADCASTSS c5<>+0(SB), Z10
+	VBROADCASTSS one<>+0(SB), Z11
+	VBROADCASTSS clamp<>+0(SB), Z12
+	VXORPS       Z13, Z13, Z13
+	VXORPS       Z14, Z14, Z14
+	VXORPS       Z15, Z15, Z15
+	VXORPS       Z16, Z16, Z16
+	MOVQ         DX, BX
+	ANDQ         $0x0000000f, BX
+	SUBQ         BX, DX
+	SHLQ         $0x02, DX
+	XORQ         SI, SI
+	MOVQ         DX, DI
+	ANDQ         $-1024, DI
+
+	// groups of 16 vectors
+	JZ scaleExpSumDotAVX512_single1
+
+scaleExpSumDotAVX512_group4:
+	// dst = e^(s·x - c); part = Σ e, dpart = Σ e·x over the group, in float32
+	VMOVUPS     (CX)(SI*1), Z18
+	VFMADD213PS Z1, Z0, Z18
+	VMOVUPS     64(CX)(SI*1), Z19
+	VFMADD213PS Z1, Z0, Z19
+	VMOVUPS     128(CX)(SI*1), Z20
+	VFMADD213PS Z1, Z0, Z20
+	VMOVUPS     192(CX)(SI*1), Z21
+	VFMADD213PS Z1, Z0, Z21
+
+	// a = min(a, 89), NaN kept: above 89 only +Inf matters
+	VMINPS Z18, Z12, Z18
+
+	// a = max(a, -88), NaN kept: below, n <= -127 and FTZ gives +0
+	VMAXPS Z18, Z2, Z18
+
+	// n = round(a·log2e); t = a - n·ln2hi - n·ln2lo
+	VMULPS       Z3, Z18, Z22
+	VRNDSCALEPS  $0x00, Z22, Z22
+	VFNMADD231PS Z4, Z22, Z18
+	VFNMADD231PS Z5, Z22, Z18
+
+	// p = 1 + t·(c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))) ≈ e^t
+	VMOVAPS     Z9, Z17
+	VFMADD231PS Z10, Z18, Z17
+	VFMADD213PS Z8, Z18, Z17
+	VFMADD213PS Z7, Z18, Z17
+	VFMADD213PS Z6, Z18, Z17
+	VFMADD213PS Z11, Z18, Z17
+
+	// e^a = p·2ⁿ (+0 if that is below 2⁻¹²⁶)
+	VSCALEFPS   Z22, Z17, Z17
+	VXORPS      Z18, Z18, Z18
+	VFMADD231PS (CX)(SI*1), Z17, Z18
+	VMOVUPS     Z17, (AX)(SI*1)
+	VMOVAPS     Z17, Z17
+
+	// a = min(a, 89), NaN kept: above 89 only +Inf matters
+	VMINPS Z19, Z12, Z19
+
+	// a = max(a, -88), NaN kept: below, n <= -127 and FTZ gives +0
+	VMAXPS Z19, Z2, Z19
+
+	// n = round(a·log2e); t = a - n·ln2hi - n·ln2lo
+	VMULPS       Z3, Z19, Z22
+	VRNDSCALEPS  $0x00, Z22, Z22
+	VFNMADD231PS Z4, Z22, Z19
+	VFNMADD231PS Z5, Z22, Z19
+
+	// p = 1 + t·(c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))) ≈ e^t
+	VMOVAPS     Z9, Z23
+	VFMADD231PS Z10, Z19, Z23
+	VFMADD213PS Z8, Z19, Z23
+	VFMADD213PS Z7, Z19, Z23
+	VFMADD213PS Z6, Z19, Z23
+	VFMADD213PS Z11, Z19, Z23
+
+	// e^a = p·2ⁿ (+0 if that is below 2⁻¹²⁶)
+	VSCALEFPS   Z22, Z23, Z23
+	VFMADD231PS 64(CX)(SI*1), Z23, Z18
+	VMOVUPS     Z23, 64(AX)(SI*1)
+	VADDPS      Z23, Z17, Z17
+
+	// a = min(a, 89), NaN kept: above 89 only +Inf matters
+	VMINPS Z20, Z12, Z20
+
+	// a = max(a, -88), NaN kept: below, n <= -127 and FTZ gives +0
+	VMAXPS Z20, Z2, Z20
+
+	// n = round(a·log2e); t = a - n·ln2hi - n·ln2lo
+	VMULPS       Z3, Z20, Z19
+	VRNDSCALEPS  $0x00, Z19, Z19
+	VFNMADD231PS Z4, Z19, Z20
+	VFNMADD231PS Z5, Z19, Z20
+
+	// p = 1 + t·(c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))) ≈ e^t
+	VMOVAPS     Z9, Z22
+	VFMADD231PS Z10, Z20, Z22
+	VFMADD213PS Z8, Z20, Z22
+	VFMADD213PS Z7, Z20, Z22
+	VFMADD213PS Z6, Z20, Z22
+	VFMADD213PS Z11, Z20, Z22
+
+	// e^a = p·2ⁿ (+0 if that is below 2⁻¹²⁶)
+	VSCALEFPS   Z19, Z22, Z22
+	VFMADD231PS 128(CX)(SI*1), Z22, Z18
+	VMOVUPS     Z22, 128(AX)(SI*1)
+	VADDPS      Z22, Z17, Z17
+
+	// a = min(a, 89), NaN kept: above 89 only +Inf matters
+	VMINPS Z21, Z12, Z21
+
+	// a = max(a, -88), NaN kept: below, n <= -127 and FTZ gives +0
+	VMAXPS Z21, Z2, Z21
+
+	// n = round(a·log2e); t = a - n·ln2hi - n·ln2lo
+	VMULPS       Z3, Z21, Z19
+	VRNDSCALEPS  $0x00, Z19, Z19
+	VFNMADD231PS Z4, Z19, Z21
+	VFNMADD231PS Z5, Z19, Z21
+
+	// p = 1 + t·(c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))) ≈ e^t
+	VMOVAPS     Z9, Z20
+	VFMADD231PS Z10, Z21, Z20
+	VFMADD213PS Z8, Z21, Z20
+	VFMADD213PS Z7, Z21, Z20
+	VFMADD213PS Z6, Z21, Z20
+	VFMADD213PS Z11, Z21, Z20
+
+	// e^a = p·2ⁿ (+0 if that is below 2⁻¹²⁶)
+	VSCALEFPS   Z19, Z20, Z20
+	VFMADD231PS 192(CX)(SI*1), Z20, Z18
+	VMOVUPS     Z20, 192(AX)(SI*1)
+	VADDPS      Z20, Z17, Z17
+	VMOVUPS     256(CX)(SI*1), Z19
+	VFMADD213PS Z1, Z0, Z19
+	VMOVUPS     320(CX)(SI*1), Z20
+	VFMADD213PS Z1, Z0, Z20
+	VMOVUPS     384(CX)(SI*1), Z21
+	VFMADD213PS Z1, Z0, Z21
+	VMOVUPS     448(CX)(SI*1), Z22
+	VFMADD213PS Z1, Z0, Z22
+
+	// a = min(a, 89), NaN kept: above 89 only +Inf matters
+	VMINPS Z19, Z12, Z19
+
+	// a = max(a, -88), NaN kept: below, n <= -127 and FTZ gives +0
+	VMAXPS Z19, Z2, Z19
+
+	// n = round(a·log2e); t = a - n·ln2hi - n·ln2lo
+	VMULPS       Z3, Z19, Z23
+	VRNDSCALEPS  $0x00, Z23, Z23
+	VFNMADD231PS Z4, Z23, Z19
+	VFNMADD231PS Z5, Z23, Z19
+
+	// p = 1 + t·(c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))) ≈ e^t
+	VMOVAPS     Z9, Z24
+	VFMADD231PS Z10, Z19, Z24
+	VFMADD213PS Z8, Z19, Z24
+	VFMADD213PS Z7, Z19, Z24
+	VFMADD213PS Z6, Z19, Z24
+	VFMADD213PS Z11, Z19, Z24
+
+	// e^a = p·2ⁿ (+0 if that is below 2⁻¹²⁶)
+	VSCALEFPS   Z23, Z24, Z24
+	VXORPS      Z19, Z19, Z19
+	VFMADD231PS 256(CX)(SI*1), Z24, Z19
+	VMOVUPS     Z24, 256(AX)(SI*1)
+	VMOVAPS     Z24, Z23
+
+	// a = min(a, 89), NaN kept: above 89 only +Inf matters
+	VMINPS Z20, Z12, Z20
+
+	// a = max(a, -88), NaN kept: below, n <= -127 and FTZ gives +0
+	VMAXPS Z20, Z2, Z20
+
+	// n = round(a·log2e); t = a - n·ln2hi - n·ln2lo
+	VMULPS       Z3, Z20, Z24
+	VRNDSCALEPS  $0x00, Z24, Z24
+	VFNMADD231PS Z4, Z24, Z20
+	VFNMADD231PS Z5, Z24, Z20
+
+	// p = 1 + t·(c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))) ≈ e^t
+	VMOVAPS     Z9, Z25
+	VFMADD231PS Z10, Z20, Z25
+	VFMADD213PS Z8, Z20, Z25
+	VFMADD213PS Z7, Z20, Z25
+	VFMADD213PS Z6, Z20, Z25
+	VFMADD213PS Z11, Z20, Z25
+
+	// e^a = p·2ⁿ (+0 if that is below 2⁻¹²⁶)
+	VSCALEFPS   Z24, Z25, Z25
+	VFMADD231PS 320(CX)(SI*1), Z25, Z19
+	VMOVUPS     Z25, 320(AX)(SI*1)
+	VADDPS      Z25, Z23, Z23
+
+	// a = min(a, 89), NaN kept: above 89 only +Inf matters
+	VMINPS Z21, Z12, Z21
+
+	// a = max(a, -88), NaN kept: below, n <= -127 and FTZ gives +0
+	VMAXPS Z21, Z2, Z21
+
+	// n = round(a·log2e); t = a - n·ln2hi - n·ln2lo
+	VMULPS       Z3, Z21, Z20
+	VRNDSCALEPS  $0x00, Z20, Z20
+	VFNMADD231PS Z4, Z20, Z21
+	VFNMADD231PS Z5, Z20, Z21
+
+	// p = 1 + t·(c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))) ≈ e^t
+	VMOVAPS     Z9, Z24
+	VFMADD231PS Z10, Z21, Z24
+	VFMADD213PS Z8, Z21, Z24
+	VFMADD213PS Z7, Z21, Z24
+	VFMADD213PS Z6, Z21, Z24
+	VFMADD213PS Z11, Z21, Z24
+
+	// e^a = p·2ⁿ (+0 if that is below 2⁻¹²⁶)
+	VSCALEFPS   Z20, Z24, Z24
+	VFMADD231PS 384(CX)(SI*1), Z24, Z19
+	VMOVUPS     Z24, 384(AX)(SI*1)
+	VADDPS      Z24, Z23, Z23
+
+	// a = min(a, 89), NaN kept: above 89 only +Inf matters
+	VMINPS Z22, Z12, Z22
+
+	// a = max(a, -88), NaN kept: below, n <= -127 and FTZ gives +0
+	VMAXPS Z22, Z2, Z22
+
+	// n = round(a·log2e); t = a - n·ln2hi - n·ln2lo
+	VMULPS       Z3, Z22, Z20
+	VRNDSCALEPS  $0x00, Z20, Z20
+	VFNMADD231PS Z4, Z20, Z22
+	VFNMADD231PS Z5, Z20, Z22
+
+	// p = 1 + t·(c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))) ≈ e^t
+	VMOVAPS     Z9, Z21
+	VFMADD231PS Z10, Z22, Z21
+	VFMADD213PS Z8, Z22, Z21
+	VFMADD213PS Z7, Z22, Z21
+	VFMADD213PS Z6, Z22, Z21
+	VFMADD213PS Z11, Z22, Z21
+
+	// e^a = p·2ⁿ (+0 if that is below 2⁻¹²⁶)
+	VSCALEFPS   Z20, Z21, Z21
+	VFMADD231PS 448(CX)(SI*1), Z21, Z19
+	VMOVUPS     Z21, 448(AX)(SI*1)
+	VADDPS      Z21, Z23, Z23
+	VADDPS      Z23, Z17, Z17
+	VADDPS      Z19, Z18, Z18
+	VMOVUPS     512(CX)(SI*1), Z19
+	VFMADD213PS Z1, Z0, Z19
+	VMOVUPS     576(CX)(SI*1), Z20
+	VFMADD213PS Z1, Z0, Z20
+	VMOVUPS     640(CX)(SI*1), Z21
+	VFMADD213PS Z1, Z0, Z21
+	VMOVUPS     704(CX)(SI*1), Z22
+	VFMADD213PS Z1, Z0, Z22
+
+	// a = min(a, 89), NaN kept: above 89 only +Inf matters
+	VMINPS Z19, Z12, Z19
+
+	// a = max(a, -88), NaN kept: below, n <= -127 and FTZ gives +0
+	VMAXPS Z19, Z2, Z19
+
+	// n = round(a·log2e); t = a - n·ln2hi - n·ln2lo
+	VMULPS       Z3, Z19, Z23
+	VRNDSCALEPS  $0x00, Z23, Z23
+	VFNMADD231PS Z4, Z23, Z19
+	VFNMADD231PS Z5, Z23, Z19
+
+	// p = 1 + t·(c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))) ≈ e^t
+	VMOVAPS     Z9, Z24
+	VFMADD231PS Z10, Z19, Z24
+	VFMADD213PS Z8, Z19, Z24
+	VFMADD213PS Z7, Z19, Z24
+	VFMADD213PS Z6, Z19, Z24
+	VFMADD213PS Z11, Z19, Z24
+
+	// e^a = p·2ⁿ (+0 if that is below 2⁻¹²⁶)
+	VSCALEFPS   Z23, Z24, Z24
+	VXORPS      Z19, Z19, Z19
+	VFMADD231PS 512(CX)(SI*1), Z24, Z19
+	VMOVUPS     Z24, 512(AX)(SI*1)
+	VMOVAPS     Z24, Z23
+
+	// a = min(a, 89), NaN kept: above 89 only +Inf matters
+	VMINPS Z20, Z12, Z20
+
+	// a = max(a, -88), NaN kept: below, n <= -127 and FTZ gives +0
+	VMAXPS Z20, Z2, Z20
+
+	// n = round(a·log2e); t = a - n·ln2hi - n·ln2lo
+	VMULPS       Z3, Z20, Z24
+	VRNDSCALEPS  $0x00, Z24, Z24
+	VFNMADD231PS Z4, Z24, Z20
+	VFNMADD231PS Z5, Z24, Z20
+
+	// p = 1 + t·(c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))) ≈ e^t
+	VMOVAPS     Z9, Z25
+	VFMADD231PS Z10, Z20, Z25
+	VFMADD213PS Z8, Z20, Z25
+	VFMADD213PS Z7, Z20, Z25
+	VFMADD213PS Z6, Z20, Z25
+	VFMADD213PS Z11, Z20, Z25
+
+	// e^a = p·2ⁿ (+0 if that is below 2⁻¹²⁶)
+	VSCALEFPS   Z24, Z25, Z25
+	VFMADD231PS 576(CX)(SI*1), Z25, Z19
+	VMOVUPS     Z25, 576(AX)(SI*1)
+	VADDPS      Z25, Z23, Z23
+
+	// a = min(a, 89), NaN kept: above 89 only +Inf matters
+	VMINPS Z21, Z12, Z21
+
+	// a = max(a, -88), NaN kept: below, n <= -127 and FTZ gives +0
+	VMAXPS Z21, Z2, Z21
+
+	// n = round(a·log2e); t = a - n·ln2hi - n·ln2lo
+	VMULPS       Z3, Z21, Z20
+	VRNDSCALEPS  $0x00, Z20, Z20
+	VFNMADD231PS Z4, Z20, Z21
+	VFNMADD231PS Z5, Z20, Z21
+
+	// p = 1 + t·(c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))) ≈ e^t
+	VMOVAPS     Z9, Z24
+	VFMADD231PS Z10, Z21, Z24
+	VFMADD213PS Z8, Z21, Z24
+	VFMADD213PS Z7, Z21, Z24
+	VFMADD213PS Z6, Z21, Z24
+	VFMADD213PS Z11, Z21, Z24
+
+	// e^a = p·2ⁿ (+0 if that is below 2⁻¹²⁶)
+	VSCALEFPS   Z20, Z24, Z24
+	VFMADD231PS 640(CX)(SI*1), Z24, Z19
+	VMOVUPS     Z24, 640(AX)(SI*1)
+	VADDPS      Z24, Z23, Z23
+
+	// a = min(a, 89), NaN kept: above 89 only +Inf matters
+	VMINPS Z22, Z12, Z22
+
+	// a = max(a, -88), NaN kept: below, n <= -127 and FTZ gives +0
+	VMAXPS Z22, Z2, Z22
+
+	// n = round(a·log2e); t = a - n·ln2hi - n·ln2lo
+	VMULPS       Z3, Z22, Z20
+	VRNDSCALEPS  $0x00, Z20, Z20
+	VFNMADD231PS Z4, Z20, Z22
+	VFNMADD231PS Z5, Z20, Z22
+
+	// p = 1 + t·(c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))) ≈ e^t
+	VMOVAPS     Z9, Z21
+	VFMADD231PS Z10, Z22, Z21
+	VFMADD213PS Z8, Z22, Z21
+	VFMADD213PS Z7, Z22, Z21
+	VFMADD213PS Z6, Z22, Z21
+	VFMADD213PS Z11, Z22, Z21
+
+	// e^a = p·2ⁿ (+0 if that is below 2⁻¹²⁶)
+	VSCALEFPS   Z20, Z21, Z21
+	VFMADD231PS 704(CX)(SI*1), Z21, Z19
+	VMOVUPS     Z21, 704(AX)(SI*1)
+	VADDPS      Z21, Z23, Z23
+	VADDPS      Z23, Z17, Z17
+	VADDPS      Z19, Z18, Z18
+	VMOVUPS     768(CX)(SI*1), Z19
+	VFMADD213PS Z1, Z0, Z19
+	VMOVUPS     832(CX)(SI*1), Z20
+	VFMADD213PS Z1, Z0, Z20
+	VMOVUPS     896(CX)(SI*1), Z21
+	VFMADD213PS Z1, Z0, Z21
+	VMOVUPS     960(CX)(SI*1), Z22
+	VFMADD213PS Z1, Z0, Z22
+
+	// a = min(a, 89), NaN kept: above 89 only +Inf matters
+	VMINPS Z19, Z12, Z19
+
+	// a = max(a, -88), NaN kept: below, n <= -127 and FTZ gives +0
+	VMAXPS Z19, Z2, Z19
+
+	// n = round(a·log2e); t = a - n·ln2hi - n·ln2lo
+	VMULPS       Z3, Z19, Z23
+	VRNDSCALEPS  $0x00, Z23, Z23
+	VFNMADD231PS Z4, Z23, Z19
+	VFNMADD231PS Z5, Z23, Z19
+
+	// p = 1 + t·(c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))) ≈ e^t
+	VMOVAPS     Z9, Z24
+	VFMADD231PS Z10, Z19, Z24
+	VFMADD213PS Z8, Z19, Z24
+	VFMADD213PS Z7, Z19, Z24
+	VFMADD213PS Z6, Z19, Z24
+	VFMADD213PS Z11, Z19, Z24
+
+	// e^a = p·2ⁿ (+0 if that is below 2⁻¹²⁶)
+	VSCALEFPS   Z23, Z24, Z24
+	VXORPS      Z19, Z19, Z19
+	VFMADD231PS 768(CX)(SI*1), Z24, Z19
+	VMOVUPS     Z24, 768(AX)(SI*1)
+	VMOVAPS     Z24, Z23
+
+	// a = min(a, 89), NaN kept: above 89 only +Inf matters
+	VMINPS Z20, Z12, Z20
+
+	// a = max(a, -88), NaN kept: below, n <= -127 and FTZ gives +0
+	VMAXPS Z20, Z2, Z20
+
+	// n = round(a·log2e); t = a - n·ln2hi - n·ln2lo
+	VMULPS       Z3, Z20, Z24
+	VRNDSCALEPS  $0x00, Z24, Z24
+	VFNMADD231PS Z4, Z24, Z20
+	VFNMADD231PS Z5, Z24, Z20
+
+	// p = 1 + t·(c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))) ≈ e^t
+	VMOVAPS     Z9, Z25
+	VFMADD231PS Z10, Z20, Z25
+	VFMADD213PS Z8, Z20, Z25
+	VFMADD213PS Z7, Z20, Z25
+	VFMADD213PS Z6, Z20, Z25
+	VFMADD213PS Z11, Z20, Z25
+
+	// e^a = p·2ⁿ (+0 if that is below 2⁻¹²⁶)
+	VSCALEFPS   Z24, Z25, Z25
+	VFMADD231PS 832(CX)(SI*1), Z25, Z19
+	VMOVUPS     Z25, 832(AX)(SI*1)
+	VADDPS      Z25, Z23, Z23
+
+	// a = min(a, 89), NaN kept: above 89 only +Inf matters
+	VMINPS Z21, Z12, Z21
+
+	// a = max(a, -88), NaN kept: below, n <= -127 and FTZ gives +0
+	VMAXPS Z21, Z2, Z21
+
+	// n = round(a·log2e); t = a - n·ln2hi - n·ln2lo
+	VMULPS       Z3, Z21, Z20
+	VRNDSCALEPS  $0x00, Z20, Z20
+	VFNMADD231PS Z4, Z20, Z21
+	VFNMADD231PS Z5, Z20, Z21
+
+	// p = 1 + t·(c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))) ≈ e^t
+	VMOVAPS     Z9, Z24
+	VFMADD231PS Z10, Z21, Z24
+	VFMADD213PS Z8, Z21, Z24
+	VFMADD213PS Z7, Z21, Z24
+	VFMADD213PS Z6, Z21, Z24
+	VFMADD213PS Z11, Z21, Z24
+
+	// e^a = p·2ⁿ (+0 if that is below 2⁻¹²⁶)
+	VSCALEFPS   Z20, Z24, Z24
+	VFMADD231PS 896(CX)(SI*1), Z24, Z19
+	VMOVUPS     Z24, 896(AX)(SI*1)
+	VADDPS      Z24, Z23, Z23
+
+	// a = min(a, 89), NaN kept: above 89 only +Inf matters
+	VMINPS Z22, Z12, Z22
+
+	// a = max(a, -88), NaN kept: below, n <= -127 and FTZ gives +0
+	VMAXPS Z22, Z2, Z22
+
+	// n = round(a·log2e); t = a - n·ln2hi - n·ln2lo
+	VMULPS       Z3, Z22, Z20
+	VRNDSCALEPS  $0x00, Z20, Z20
+	VFNMADD231PS Z4, Z20, Z22
+	VFNMADD231PS Z5, Z20, Z22
+
+	// p = 1 + t·(c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))) ≈ e^t
+	VMOVAPS     Z9, Z21
+	VFMADD231PS Z10, Z22, Z21
+	VFMADD213PS Z8, Z22, Z21
+	VFMADD213PS Z7, Z22, Z21
+	VFMADD213PS Z6, Z22, Z21
+	VFMADD213PS Z11, Z22, Z21
+
+	// e^a = p·2ⁿ (+0 if that is below 2⁻¹²⁶)
+	VSCALEFPS   Z20, Z21, Z21
+	VFMADD231PS 960(CX)(SI*1), Z21, Z19
+	VMOVUPS     Z21, 960(AX)(SI*1)
+	VADDPS      Z21, Z23, Z23
+	VADDPS      Z23, Z17, Z17
+	VADDPS      Z19, Z18, Z18
+
+	// acc += float64(part): float32 partials of one group, summed in float64
+	VCVTPS2PD     Y17, Z19
+	VEXTRACTF64X4 $0x01, Z17, Y17
+	VCVTPS2PD     Y17, Z17
+	VADDPD        Z19, Z13, Z13
+	VADDPD        Z17, Z14, Z14
+
+	// acc += float64(part): float32 partials of one group, summed in float64
+	VCVTPS2PD     Y18, Z17
+	VEXTRACTF64X4 $0x01, Z18, Y18
+	VCVTPS2PD     Y18, Z18
+	VADDPD        Z17, Z15, Z15
+	VADDPD        Z18, Z16, Z16
+	ADDQ          $0x00000400, SI
+	CMPQ          SI, DI
+	JB            scaleExpSumDotAVX512_group4
+
+	// the remaining whole vectors, one at a time
+scaleExpSumDotAVX512_single1:
+	CMPQ SI, DX
+	JAE  scaleExpSumDotAVX512_tail2
+
+	// dst = e^(s·x - c); part = Σ e, dpart = Σ e·x over the group, in float32
+	VMOVUPS     (CX)(SI*1), Z18
+	VFMADD213PS Z1, Z0, Z18
+
+	// a = min(a, 89), NaN kept: above 89 only +Inf matters
+	VMINPS Z18, Z12, Z18
+
+	// a = max(a, -88), NaN kept: below, n <= -127 and FTZ gives +0
+	VMAXPS Z18, Z2, Z18
+
+	// n = round(a·log2e); t = a - n·ln2hi - n·ln2lo
+	VMULPS       Z3, Z18, Z19
+	VRNDSCALEPS  $0x00, Z19, Z19
+	VFNMADD231PS Z4, Z19, Z18
+	VFNMADD231PS Z5, Z19, Z18
+
+	// p = 1 + t·(c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))) ≈ e^t
+	VMOVAPS     Z9, Z17
+	VFMADD231PS Z10, Z18, Z17
+	VFMADD213PS Z8, Z18, Z17
+	VFMADD213PS Z7, Z18, Z17
+	VFMADD213PS Z6, Z18, Z17
+	VFMADD213PS Z11, Z18, Z17
+
+	// e^a = p·2ⁿ (+0 if that is below 2⁻¹²⁶)
+	VSCALEFPS   Z19, Z17, Z17
+	VXORPS      Z18, Z18, Z18
+	VFMADD231PS (CX)(SI*1), Z17, Z18
+	VMOVUPS     Z17, (AX)(SI*1)
+	VMOVAPS     Z17, Z17
+
+	// acc += float64(part): float32 partials of one group, summed in float64
+	VCVTPS2PD     Y17, Z19
+	VEXTRACTF64X4 $0x01, Z17, Y17
+	VCVTPS2PD     Y17, Z17
+	VADDPD        Z19, Z13, Z13
+	VADDPD        Z17, Z14, Z14
+
+	// acc += float64(part): float32 partials of one group, summed in float64
+	VCVTPS2PD     Y18, Z17
+	VEXTRACTF64X4 $0x01, Z18, Y18
+	VCVTPS2PD     Y18, Z18
+	VADDPD        Z17, Z15, Z15
+	VADDPD        Z18, Z16, Z16
+	ADDQ          $0x00000040, SI
+	JMP           scaleExpSumDotAVX512_single1
+
+	// the last n mod Lanes elements, masked: nothing past them is read or written
+scaleExpSumDotAVX512_tail2:
+	TESTQ BX, BX
+	JZ    scaleExpSumDotAVX512_done3
+	LEAQ  tailmask16<>+0(SB), DX
+	KMOVW (DX)(BX*2), K1
+
+	// dst = e^(s·x - c); part = Σ e, dpart = Σ e·x over the group, in float32
+	VMOVUPS.Z   (CX)(SI*1), K1, Z17
+	VFMADD213PS Z1, Z0, Z17
+
+	// a = min(a, 89), NaN kept: above 89 only +Inf matters
+	VMINPS Z17, Z12, Z17
+
+	// a = max(a, -88), NaN kept: below, n <= -127 and FTZ gives +0
+	VMAXPS Z17, Z2, Z17
+
+	// n = round(a·log2e); t = a - n·ln2hi - n·ln2lo
+	VMULPS       Z3, Z17, Z0
+	VRNDSCALEPS  $0x00, Z0, Z0
+	VFNMADD231PS Z4, Z0, Z17
+	VFNMADD231PS Z5, Z0, Z17
+
+	// p = 1 + t·(c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))) ≈ e^t
+	VMOVAPS     Z9, Z1
+	VFMADD231PS Z10, Z17, Z1
+	VFMADD213PS Z8, Z17, Z1
+	VFMADD213PS Z7, Z17, Z1
+	VFMADD213PS Z6, Z17, Z1
+	VFMADD213PS Z11, Z17, Z1
+
+	// e^a = p·2ⁿ (+0 if that is below 2⁻¹²⁶)
+	VSCALEFPS   Z0, Z1, Z1
+	VMOVAPS.Z   Z1, K1, Z1
+	VXORPS      Z18, Z18, Z18
+	VFMADD231PS (CX)(SI*1), Z1, K1, Z18
+	VMOVUPS     Z1, K1, (AX)(SI*1)
+	VMOVAPS     Z1, Z17
+
+	// acc += float64(part): float32 partials of one group, summed in float64
+	VCVTPS2PD     Y17, Z0
+	VEXTRACTF64X4 $0x01, Z17, Y1
+	VCVTPS2PD     Y1, Z1
+	VADDPD        Z0, Z13, Z13
+	VADDPD        Z1, Z14, Z14
+
+	// acc += float64(part): float32 partials of one group, summed in float64
+	VCVTPS2PD     Y18, Z0
+	VEXTRACTF64X4 $0x01, Z18, Y1
+	VCVTPS2PD     Y1, Z1
+	VADDPD        Z0, Z15, Z15
+	VADDPD        Z1, Z16, Z16
+
+scaleExpSumDotAVX512_done3:
+	// sum = Σ acc lanes, in float64
+	VADDPD     Z14, Z13, Z13
+	VSHUFF64X2 $0x4e, Z13, Z13, Z0
+	VADDPD     Z0, Z13, Z13
+	VSHUFF64X2 $0xb1, Z13, Z13, Z0
+	VADDPD     Z0, Z13, Z13
+	VPERMILPD  $0x55, Z13, Z0
+	VADDPD     Z0, Z13, Z13
+
+	// sum = Σ acc lanes, in float64
+	VADDPD     Z16, Z15, Z15
+	VSHUFF64X2 $0x4e, Z15, Z15, Z0
+	VADDPD     Z0, Z15, Z15
+	VSHUFF64X2 $0xb1, Z15, Z15, Z0
+	VADDPD     Z0, Z15, Z15
+	VPERMILPD  $0x55, Z15, Z0
+	VADDPD     Z0, Z15, Z15
+	LDMXCSR    (SP)
+	VZEROUPPER
+	VMOVSD     X13, sum+56(FP)
+	VMOVSD     X15, dot+64(FP)
+	RET
+
+// func scaleExpSumDotAVX2(dst []float32, x []float32, s float32, c float32) (sum float64, dot float64)
+// Requires: AVX, AVX2, FMA3
+TEXT ·scaleExpSumDotAVX2(SB), NOSPLIT, $32-72
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         x_len+32(FP), DX
+	VBROADCASTSS s+48(FP), Y0
+	VBROADCASTSS c+52(FP), Y1
+	VXORPS       signbit<>+0(SB), Y1, Y1
+	VBROADCASTSS log2e<>+0(SB), Y2
+	VBROADCASTSS magic<>+0(SB), Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	VXORPS       Y6, Y6, Y6
+	VXORPS       Y7, Y7, Y7
+	MOVQ         DX, BX
+	ANDQ         $0x00000007, BX
+	SUBQ         BX, DX
+	SHLQ         $0x02, DX
+	XORQ         SI, SI
+	MOVQ         DX, DI
+	ANDQ         $-512, DI
+
+	// groups of 16 vectors
+	JZ scaleExpSumDotAVX2_single1
+
+scaleExpSumDotAVX2_group4:
+	// dst = e^(s·x - c); part = Σ e, dpart = Σ e·x over the group, in float32
+	VMOVUPS     (CX)(SI*1), Y9
+	VFMADD213PS Y1, Y0, Y9
+
+	// any argument above 88 takes the full-range path (so does a lane whose first argument is NaN)
+	VCMPPS  $0x16, fast<>+0(SB), Y9, Y8
+	VTESTPS Y8, Y8
+	JNE     scaleExpSumDotAVX2_fullrange5
+
+	// n = round(a·log2e) by the magic bias; s = 2ⁿ from its low bits
+	VMOVUPS     Y3, Y10
+	VFMADD231PS Y2, Y9, Y10
+	VPSLLD      $0x17, Y10, Y11
+	VSUBPS      Y3, Y10, Y10
+
+	// t = a - n·ln2hi - n·ln2lo
+	VMOVAPS      Y9, Y8
+	VFNMADD231PS ln2hi<>+0(SB), Y10, Y8
+	VFNMADD231PS ln2lo<>+0(SB), Y10, Y8
+
+	// p = c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))
+	VMOVUPS     c4<>+0(SB), Y10
+	VFMADD231PS c5<>+0(SB), Y8, Y10
+	VFMADD213PS c3<>+0(SB), Y8, Y10
+	VFMADD213PS c2<>+0(SB), Y8, Y10
+	VFMADD213PS c1<>+0(SB), Y8, Y10
+
+	// e^a = s + (t·s)·p = s·(1 + t·p)
+	VMULPS      Y11, Y8, Y8
+	VFMADD213PS Y11, Y10, Y8
+
+	// +0 below expmin (the shifted n has wrapped there)
+	VCMPPS      $0x11, expmin<>+0(SB), Y9, Y9
+	VANDNPS     Y8, Y9, Y8
+	VXORPS      Y9, Y9, Y9
+	VFMADD231PS (CX)(SI*1), Y8, Y9
+	VMOVUPS     Y8, (AX)(SI*1)
+	VMOVAPS     Y8, Y8
+
+scaleExpSumDotAVX2_exped6:
+	VMOVUPS     32(CX)(SI*1), Y10
+	VFMADD213PS Y1, Y0, Y10
+
+	// any argument above 88 takes the full-range path (so does a lane whose first argument is NaN)
+	VCMPPS  $0x16, fast<>+0(SB), Y10, Y11
+	VTESTPS Y11, Y11
+	JNE     scaleExpSumDotAVX2_fullrange7
+
+	// n = round(a·log2e) by the magic bias; s = 2ⁿ from its low bits
+	VMOVUPS     Y3, Y11
+	VFMADD231PS Y2, Y10, Y11
+	VPSLLD      $0x17, Y11, Y12
+	VSUBPS      Y3, Y11, Y11
+
+	// t = a - n·ln2hi - n·ln2lo
+	VMOVAPS      Y10, Y13
+	VFNMADD231PS ln2hi<>+0(SB), Y11, Y13
+	VFNMADD231PS ln2lo<>+0(SB), Y11, Y13
+
+	// p = c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))
+	VMOVUPS     c4<>+0(SB), Y11
+	VFMADD231PS c5<>+0(SB), Y13, Y11
+	VFMADD213PS c3<>+0(SB), Y13, Y11
+	VFMADD213PS c2<>+0(SB), Y13, Y11
+	VFMADD213PS c1<>+0(SB), Y13, Y11
+
+	// e^a = s + (t·s)·p = s·(1 + t·p)
+	VMULPS      Y12, Y13, Y13
+	VFMADD213PS Y12, Y11, Y13
+
+	// +0 below expmin (the shifted n has wrapped there)
+	VCMPPS      $0x11, expmin<>+0(SB), Y10, Y10
+	VANDNPS     Y13, Y10, Y13
+	VXORPS      Y10, Y10, Y10
+	VFMADD231PS 32(CX)(SI*1), Y13, Y10
+	VMOVUPS     Y13, 32(AX)(SI*1)
+	VMOVAPS     Y13, Y11
+
+scaleExpSumDotAVX2_exped8:
+	VADDPS      Y11, Y8, Y8
+	VADDPS      Y10, Y9, Y9
+	VMOVUPS     64(CX)(SI*1), Y10
+	VFMADD213PS Y1, Y0, Y10
+
+	// any argument above 88 takes the full-range path (so does a lane whose first argument is NaN)
+	VCMPPS  $0x16, fast<>+0(SB), Y10, Y11
+	VTESTPS Y11, Y11
+	JNE     scaleExpSumDotAVX2_fullrange9
+
+	// n = round(a·log2e) by the magic bias; s = 2ⁿ from its low bits
+	VMOVUPS     Y3, Y11
+	VFMADD231PS Y2, Y10, Y11
+	VPSLLD      $0x17, Y11, Y12
+	VSUBPS      Y3, Y11, Y11
+
+	// t = a - n·ln2hi - n·ln2lo
+	VMOVAPS      Y10, Y13
+	VFNMADD231PS ln2hi<>+0(SB), Y11, Y13
+	VFNMADD231PS ln2lo<>+0(SB), Y11, Y13
+
+	// p = c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))
+	VMOVUPS     c4<>+0(SB), Y11
+	VFMADD231PS c5<>+0(SB), Y13, Y11
+	VFMADD213PS c3<>+0(SB), Y13, Y11
+	VFMADD213PS c2<>+0(SB), Y13, Y11
+	VFMADD213PS c1<>+0(SB), Y13, Y11
+
+	// e^a = s + (t·s)·p = s·(1 + t·p)
+	VMULPS      Y12, Y13, Y13
+	VFMADD213PS Y12, Y11, Y13
+
+	// +0 below expmin (the shifted n has wrapped there)
+	VCMPPS      $0x11, expmin<>+0(SB), Y10, Y10
+	VANDNPS     Y13, Y10, Y13
+	VXORPS      Y10, Y10, Y10
+	VFMADD231PS 64(CX)(SI*1), Y13, Y10
+	VMOVUPS     Y13, 64(AX)(SI*1)
+	VMOVAPS     Y13, Y11
+
+scaleExpSumDotAVX2_exped10:
+	VADDPS      Y11, Y8, Y8
+	VADDPS      Y10, Y9, Y9
+	VMOVUPS     96(CX)(SI*1), Y10
+	VFMADD213PS Y1, Y0, Y10
+
+	// any argument above 88 takes the full-range path (so does a lane whose first argument is NaN)
+	VCMPPS  $0x16, fast<>+0(SB), Y10, Y11
+	VTESTPS Y11, Y11
+	JNE     scaleExpSumDotAVX2_fullrange11
+
+	// n = round(a·log2e) by the magic bias; s = 2ⁿ from its low bits
+	VMOVUPS     Y3, Y11
+	VFMADD231PS Y2, Y10, Y11
+	VPSLLD      $0x17, Y11, Y12
+	VSUBPS      Y3, Y11, Y11
+
+	// t = a - n·ln2hi - n·ln2lo
+	VMOVAPS      Y10, Y13
+	VFNMADD231PS ln2hi<>+0(SB), Y11, Y13
+	VFNMADD231PS ln2lo<>+0(SB), Y11, Y13
+
+	// p = c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))
+	VMOVUPS     c4<>+0(SB), Y11
+	VFMADD231PS c5<>+0(SB), Y13, Y11
+	VFMADD213PS c3<>+0(SB), Y13, Y11
+	VFMADD213PS c2<>+0(SB), Y13, Y11
+	VFMADD213PS c1<>+0(SB), Y13, Y11
+
+	// e^a = s + (t·s)·p = s·(1 + t·p)
+	VMULPS      Y12, Y13, Y13
+	VFMADD213PS Y12, Y11, Y13
+
+	// +0 below expmin (the shifted n has wrapped there)
+	VCMPPS      $0x11, expmin<>+0(SB), Y10, Y10
+	VANDNPS     Y13, Y10, Y13
+	VXORPS      Y10, Y10, Y10
+	VFMADD231PS 96(CX)(SI*1), Y13, Y10
+	VMOVUPS     Y13, 96(AX)(SI*1)
+	VMOVAPS     Y13, Y11
+
+scaleExpSumDotAVX2_exped12:
+	VADDPS      Y11, Y8, Y8
+	VADDPS      Y10, Y9, Y9
+	VMOVUPS     128(CX)(SI*1), Y10
+	VFMADD213PS Y1, Y0, Y10
+
+	// any argument above 88 takes the full-range path (so does a lane whose first argument is NaN)
+	VCMPPS  $0x16, fast<>+0(SB), Y10, Y11
+	VTESTPS Y11, Y11
+	JNE     scaleExpSumDotAVX2_fullrange13
+
+	// n = round(a·log2e) by the magic bias; s = 2ⁿ from its low bits
+	VMOVUPS     Y3, Y11
+	VFMADD231PS Y2, Y10, Y11
+	VPSLLD      $0x17, Y11, Y12
+	VSUBPS      Y3, Y11, Y11
+
+	// t = a - n·ln2hi - n·ln2lo
+	VMOVAPS      Y10, Y13
+	VFNMADD231PS ln2hi<>+0(SB), Y11, Y13
+	VFNMADD231PS ln2lo<>+0(SB), Y11, Y13
+
+	// p = c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))
+	VMOVUPS     c4<>+0(SB), Y11
+	VFMADD231PS c5<>+0(SB), Y13, Y11
+	VFMADD213PS c3<>+0(SB), Y13, Y11
+	VFMADD213PS c2<>+0(SB), Y13, Y11
+	VFMADD213PS c1<>+0(SB), Y13, Y11
+
+	// e^a = s + (t·s)·p = s·(1 + t·p)
+	VMULPS      Y12, Y13, Y13
+	VFMADD213PS Y12, Y11, Y13
+
+	// +0 below expmin (the shifted n has wrapped there)
+	VCMPPS      $0x11, expmin<>+0(SB), Y10, Y10
+	VANDNPS     Y13, Y10, Y13
+	VXORPS      Y10, Y10, Y10
+	VFMADD231PS 128(CX)(SI*1), Y13, Y10
+	VMOVUPS     Y13, 128(AX)(SI*1)
+	VMOVAPS     Y13, Y11
+
+scaleExpSumDotAVX2_exped14:
+	VADDPS      Y11, Y8, Y8
+	VADDPS      Y10, Y9, Y9
+	VMOVUPS     160(CX)(SI*1), Y10
+	VFMADD213PS Y1, Y0, Y10
+
+	// any argument above 88 takes the full-range path (so does a lane whose first argument is NaN)
+	VCMPPS  $0x16, fast<>+0(SB), Y10, Y11
+	VTESTPS Y11, Y11
+	JNE     scaleExpSumDotAVX2_fullrange15
+
+	// n = round(a·log2e) by the magic bias; s = 2ⁿ from its low bits
+	VMOVUPS     Y3, Y11
+	VFMADD231PS Y2, Y10, Y11
+	VPSLLD      $0x17, Y11, Y12
+	VSUBPS      Y3, Y11, Y11
+
+	// t = a - n·ln2hi - n·ln2lo
+	VMOVAPS      Y10, Y13
+	VFNMADD231PS ln2hi<>+0(SB), Y11, Y13
+	VFNMADD231PS ln2lo<>+0(SB), Y11, Y13
+
+	// p = c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))
+	VMOVUPS     c4<>+0(SB), Y11
+	VFMADD231PS c5<>+0(SB), Y13, Y11
+	VFMADD213PS c3<>+0(SB), Y13, Y11
+	VFMADD213PS c2<>+0(SB), Y13, Y11
+	VFMADD213PS c1<>+0(SB), Y13, Y11
+
+	// e^a = s + (t·s)·p = s·(1 + t·p)
+	VMULPS      Y12, Y13, Y13
+	VFMADD213PS Y12, Y11, Y13
+
+	// +0 below expmin (the shifted n has wrapped there)
+	VCMPPS      $0x11, expmin<>+0(SB), Y10, Y10
+	VANDNPS     Y13, Y10, Y13
+	VXORPS      Y10, Y10, Y10
+	VFMADD231PS 160(CX)(SI*1), Y13, Y10
+	VMOVUPS     Y13, 160(AX)(SI*1)
+	VMOVAPS     Y13, Y11
+
+scaleExpSumDotAVX2_exped16:
+	VADDPS      Y11, Y8, Y8
+	VADDPS      Y10, Y9, Y9
+	VMOVUPS     192(CX)(SI*1), Y10
+	VFMADD213PS Y1, Y0, Y10
+
+	// any argument above 88 takes the full-range path (so does a lane whose first argument is NaN)
+	VCMPPS  $0x16, fast<>+0(SB), Y10, Y11
+	VTESTPS Y11, Y11
+	JNE     scaleExpSumDotAVX2_fullrange17
+
+	// n = round(a·log2e) by the magic bias; s = 2ⁿ from its low bits
+	VMOVUPS     Y3, Y11
+	VFMADD231PS Y2, Y10, Y11
+	VPSLLD      $0x17, Y11, Y12
+	VSUBPS      Y3, Y11, Y11
+
+	// t = a - n·ln2hi - n·ln2lo
+	VMOVAPS      Y10, Y13
+	VFNMADD231PS ln2hi<>+0(SB), Y11, Y13
+	VFNMADD231PS ln2lo<>+0(SB), Y11, Y13
+
+	// p = c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))
+	VMOVUPS     c4<>+0(SB), Y11
+	VFMADD231PS c5<>+0(SB), Y13, Y11
+	VFMADD213PS c3<>+0(SB), Y13, Y11
+	VFMADD213PS c2<>+0(SB), Y13, Y11
+	VFMADD213PS c1<>+0(SB), Y13, Y11
+
+	// e^a = s + (t·s)·p = s·(1 + t·p)
+	VMULPS      Y12, Y13, Y13
+	VFMADD213PS Y12, Y11, Y13
+
+	// +0 below expmin (the shifted n has wrapped there)
+	VCMPPS      $0x11, expmin<>+0(SB), Y10, Y10
+	VANDNPS     Y13, Y10, Y13
+	VXORPS      Y10, Y10, Y10
+	VFMADD231PS 192(CX)(SI*1), Y13, Y10
+	VMOVUPS     Y13, 192(AX)(SI*1)
+	VMOVAPS     Y13, Y11
+
+scaleExpSumDotAVX2_exped18:
+	VADDPS      Y11, Y8, Y8
+	VADDPS      Y10, Y9, Y9
+	VMOVUPS     224(CX)(SI*1), Y10
+	VFMADD213PS Y1, Y0, Y10
+
+	// any argument above 88 takes the full-range path (so does a lane whose first argument is NaN)
+	VCMPPS  $0x16, fast<>+0(SB), Y10, Y11
+	VTESTPS Y11, Y11
+	JNE     scaleExpSumDotAVX2_fullrange19
+
+	// n = round(a·log2e) by the magic bias; s = 2ⁿ from its low bits
+	VMOVUPS     Y3, Y11
+	VFMADD231PS Y2, Y10, Y11
+	VPSLLD      $0x17, Y11, Y12
+	VSUBPS      Y3, Y11, Y11
+
+	// t = a - n·ln2hi - n·ln2lo
+	VMOVAPS      Y10, Y13
+	VFNMADD231PS ln2hi<>+0(SB), Y11, Y13
+	VFNMADD231PS ln2lo<>+0(SB), Y11, Y13
+
+	// p = c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))
+	VMOVUPS     c4<>+0(SB), Y11
+	VFMADD231PS c5<>+0(SB), Y13, Y11
+	VFMADD213PS c3<>+0(SB), Y13, Y11
+	VFMADD213PS c2<>+0(SB), Y13, Y11
+	VFMADD213PS c1<>+0(SB), Y13, Y11
+
+	// e^a = s + (t·s)·p = s·(1 + t·p)
+	VMULPS      Y12, Y13, Y13
+	VFMADD213PS Y12, Y11, Y13
+
+	// +0 below expmin (the shifted n has wrapped there)
+	VCMPPS      $0x11, expmin<>+0(SB), Y10, Y10
+	VANDNPS     Y13, Y10, Y13
+	VXORPS      Y10, Y10, Y10
+	VFMADD231PS 224(CX)(SI*1), Y13, Y10
+	VMOVUPS     Y13, 224(AX)(SI*1)
+	VMOVAPS     Y13, Y11
+
+scaleExpSumDotAVX2_exped20:
+	VADDPS      Y11, Y8, Y8
+	VADDPS      Y10, Y9, Y9
+	VMOVUPS     256(CX)(SI*1), Y10
+	VFMADD213PS Y1, Y0, Y10
+
+	// any argument above 88 takes the full-range path (so does a lane whose first argument is NaN)
+	VCMPPS  $0x16, fast<>+0(SB), Y10, Y11
+	VTESTPS Y11, Y11
+	JNE     scaleExpSumDotAVX2_fullrange21
+
+	// n = round(a·log2e) by the magic bias; s = 2ⁿ from its low bits
+	VMOVUPS     Y3, Y11
+	VFMADD231PS Y2, Y10, Y11
+	VPSLLD      $0x17, Y11, Y12
+	VSUBPS      Y3, Y11, Y11
+
+	// t = a - n·ln2hi - n·ln2lo
+	VMOVAPS      Y10, Y13
+	VFNMADD231PS ln2hi<>+0(SB), Y11, Y13
+	VFNMADD231PS ln2lo<>+0(SB), Y11, Y13
+
+	// p = c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))
+	VMOVUPS     c4<>+0(SB), Y11
+	VFMADD231PS c5<>+0(SB), Y13, Y11
+	VFMADD213PS c3<>+0(SB), Y13, Y11
+	VFMADD213PS c2<>+0(SB), Y13, Y11
+	VFMADD213PS c1<>+0(SB), Y13, Y11
+
+	// e^a = s + (t·s)·p = s·(1 + t·p)
+	VMULPS      Y12, Y13, Y13
+	VFMADD213PS Y12, Y11, Y13
+
+	// +0 below expmin (the shifted n has wrapped there)
+	VCMPPS      $0x11, expmin<>+0(SB), Y10, Y10
+	VANDNPS     Y13, Y10, Y13
+	VXORPS      Y10, Y10, Y10
+	VFMADD231PS 256(CX)(SI*1), Y13, Y10
+	VMOVUPS     Y13, 256(AX)(SI*1)
+	VMOVAPS     Y13, Y11
+
+scaleExpSumDotAVX2_exped22:
+	VADDPS      Y11, Y8, Y8
+	VADDPS      Y10, Y9, Y9
+	VMOVUPS     288(CX)(SI*1), Y10
+	VFMADD213PS Y1, Y0, Y10
+
+	// any argument above 88 takes the full-range path (so does a lane whose first argument is NaN)
+	VCMPPS  $0x16, fast<>+0(SB), Y10, Y11
+	VTESTPS Y11, Y11
+	JNE     scaleExpSumDotAVX2_fullrange23
+
+	// n = round(a·log2e) by the magic bias; s = 2ⁿ from its low bits
+	VMOVUPS     Y3, Y11
+	VFMADD231PS Y2, Y10, Y11
+	VPSLLD      $0x17, Y11, Y12
+	VSUBPS      Y3, Y11, Y11
+
+	// t = a - n·ln2hi - n·ln2lo
+	VMOVAPS      Y10, Y13
+	VFNMADD231PS ln2hi<>+0(SB), Y11, Y13
+	VFNMADD231PS ln2lo<>+0(SB), Y11, Y13
+
+	// p = c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))
+	VMOVUPS     c4<>+0(SB), Y11
+	VFMADD231PS c5<>+0(SB), Y13, Y11
+	VFMADD213PS c3<>+0(SB), Y13, Y11
+	VFMADD213PS c2<>+0(SB), Y13, Y11
+	VFMADD213PS c1<>+0(SB), Y13, Y11
+
+	// e^a = s + (t·s)·p = s·(1 + t·p)
+	VMULPS      Y12, Y13, Y13
+	VFMADD213PS Y12, Y11, Y13
+
+	// +0 below expmin (the shifted n has wrapped there)
+	VCMPPS      $0x11, expmin<>+0(SB), Y10, Y10
+	VANDNPS     Y13, Y10, Y13
+	VXORPS      Y10, Y10, Y10
+	VFMADD231PS 288(CX)(SI*1), Y13, Y10
+	VMOVUPS     Y13, 288(AX)(SI*1)
+	VMOVAPS     Y13, Y11
+
+scaleExpSumDotAVX2_exped24:
+	VADDPS      Y11, Y8, Y8
+	VADDPS      Y10, Y9, Y9
+	VMOVUPS     320(CX)(SI*1), Y10
+	VFMADD213PS Y1, Y0, Y10
+
+	// any argument above 88 takes the full-range path (so does a lane whose first argument is NaN)
+	VCMPPS  $0x16, fast<>+0(SB), Y10, Y11
+	VTESTPS Y11, Y11
+	JNE     scaleExpSumDotAVX2_fullrange25
+
+	// n = round(a·log2e) by the magic bias; s = 2ⁿ from its low bits
+	VMOVUPS     Y3, Y11
+	VFMADD231PS Y2, Y10, Y11
+	VPSLLD      $0x17, Y11, Y12
+	VSUBPS      Y3, Y11, Y11
+
+	// t = a - n·ln2hi - n·ln2lo
+	VMOVAPS      Y10, Y13
+	VFNMADD231PS ln2hi<>+0(SB), Y11, Y13
+	VFNMADD231PS ln2lo<>+0(SB), Y11, Y13
+
+	// p = c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))
+	VMOVUPS     c4<>+0(SB), Y11
+	VFMADD231PS c5<>+0(SB), Y13, Y11
+	VFMADD213PS c3<>+0(SB), Y13, Y11
+	VFMADD213PS c2<>+0(SB), Y13, Y11
+	VFMADD213PS c1<>+0(SB), Y13, Y11
+
+	// e^a = s + (t·s)·p = s·(1 + t·p)
+	VMULPS      Y12, Y13, Y13
+	VFMADD213PS Y12, Y11, Y13
+
+	// +0 below expmin (the shifted n has wrapped there)
+	VCMPPS      $0x11, expmin<>+0(SB), Y10, Y10
+	VANDNPS     Y13, Y10, Y13
+	VXORPS      Y10, Y10, Y10
+	VFMADD231PS 320(CX)(SI*1), Y13, Y10
+	VMOVUPS     Y13, 320(AX)(SI*1)
+	VMOVAPS     Y13, Y11
+
+scaleExpSumDotAVX2_exped26:
+	VADDPS      Y11, Y8, Y8
+	VADDPS      Y10, Y9, Y9
+	VMOVUPS     352(CX)(SI*1), Y10
+	VFMADD213PS Y1, Y0, Y10
+
+	// any argument above 88 takes the full-range path (so does a lane whose first argument is NaN)
+	VCMPPS  $0x16, fast<>+0(SB), Y10, Y11
+	VTESTPS Y11, Y11
+	JNE     scaleExpSumDotAVX2_fullrange27
+
+	// n = round(a·log2e) by the magic bias; s = 2ⁿ from its low bits
+	VMOVUPS     Y3, Y11
+	VFMADD231PS Y2, Y10, Y11
+	VPSLLD      $0x17, Y11, Y12
+	VSUBPS      Y3, Y11, Y11
+
+	// t = a - n·ln2hi - n·ln2lo
+	VMOVAPS      Y10, Y13
+	VFNMADD231PS ln2hi<>+0(SB), Y11, Y13
+	VFNMADD231PS ln2lo<>+0(SB), Y11, Y13
+
+	// p = c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))
+	VMOVUPS     c4<>+0(SB), Y11
+	VFMADD231PS c5<>+0(SB), Y13, Y11
+	VFMADD213PS c3<>+0(SB), Y13, Y11
+	VFMADD213PS c2<>+0(SB), Y13, Y11
+	VFMADD213PS c1<>+0(SB), Y13, Y11
+
+	// e^a = s + (t·s)·p = s·(1 + t·p)
+	VMULPS      Y12, Y13, Y13
+	VFMADD213PS Y12, Y11, Y13
+
+	// +0 below expmin (the shifted n has wrapped there)
+	VCMPPS      $0x11, expmin<>+0(SB), Y10, Y10
+	VANDNPS     Y13, Y10, Y13
+	VXORPS      Y10, Y10, Y10
+	VFMADD231PS 352(CX)(SI*1), Y13, Y10
+	VMOVUPS     Y13, 352(AX)(SI*1)
+	VMOVAPS     Y13, Y11
+
+scaleExpSumDotAVX2_exped28:
+	VADDPS      Y11, Y8, Y8
+	VADDPS      Y10, Y9, Y9
+	VMOVUPS     384(CX)(SI*1), Y10
+	VFMADD213PS Y1, Y0, Y10
+
+	// any argument above 88 takes the full-range path (so does a lane whose first argument is NaN)
+	VCMPPS  $0x16, fast<>+0(SB), Y10, Y11
+	VTESTPS Y11, Y11
+	JNE     scaleExpSumDotAVX2_fullrange29
+
+	// n = round(a·log2e) by the magic bias; s = 2ⁿ from its low bits
+	VMOVUPS     Y3, Y11
+	VFMADD231PS Y2, Y10, Y11
+	VPSLLD      $0x17, Y11, Y12
+	VSUBPS      Y3, Y11, Y11
+
+	// t = a - n·ln2hi - n·ln2lo
+	VMOVAPS      Y10, Y13
+	VFNMADD231PS ln2hi<>+0(SB), Y11, Y13
+	VFNMADD231PS ln2lo<>+0(SB), Y11, Y13
+
+	// p = c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))
+	VMOVUPS     c4<>+0(SB), Y11
+	VFMADD231PS c5<>+0(SB), Y13, Y11
+	VFMADD213PS c3<>+0(SB), Y13, Y11
+	VFMADD213PS c2<>+0(SB), Y13, Y11
+	VFMADD213PS c1<>+0(SB), Y13, Y11
+
+	// e^a = s + (t·s)·p = s·(1 + t·p)
+	VMULPS      Y12, Y13, Y13
+	VFMADD213PS Y12, Y11, Y13
+
+	// +0 below expmin (the shifted n has wrapped there)
+	VCMPPS      $0x11, expmin<>+0(SB), Y10, Y10
+	VANDNPS     Y13, Y10, Y13
+	VXORPS      Y10, Y10, Y10
+	VFMADD231PS 384(CX)(SI*1), Y13, Y10
+	VMOVUPS     Y13, 384(AX)(SI*1)
+	VMOVAPS     Y13, Y11
+
+scaleExpSumDotAVX2_exped30:
+	VADDPS      Y11, Y8, Y8
+	VADDPS      Y10, Y9, Y9
+	VMOVUPS     416(CX)(SI*1), Y10
+	VFMADD213PS Y1, Y0, Y10
+
+	// any argument above 88 takes the full-range path (so does a lane whose first argument is NaN)
+	VCMPPS  $0x16, fast<>+0(SB), Y10, Y11
+	VTESTPS Y11, Y11
+	JNE     scaleExpSumDotAVX2_fullrange31
+
+	// n = round(a·log2e) by the magic bias; s = 2ⁿ from its low bits
+	VMOVUPS     Y3, Y11
+	VFMADD231PS Y2, Y10, Y11
+	VPSLLD      $0x17, Y11, Y12
+	VSUBPS      Y3, Y11, Y11
+
+	// t = a - n·ln2hi - n·ln2lo
+	VMOVAPS      Y10, Y13
+	VFNMADD231PS ln2hi<>+0(SB), Y11, Y13
+	VFNMADD231PS ln2lo<>+0(SB), Y11, Y13
+
+	// p = c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))
+	VMOVUPS     c4<>+0(SB), Y11
+	VFMADD231PS c5<>+0(SB), Y13, Y11
+	VFMADD213PS c3<>+0(SB), Y13, Y11
+	VFMADD213PS c2<>+0(SB), Y13, Y11
+	VFMADD213PS c1<>+0(SB), Y13, Y11
+
+	// e^a = s + (t·s)·p = s·(1 + t·p)
+	VMULPS      Y12, Y13, Y13
+	VFMADD213PS Y12, Y11, Y13
+
+	// +0 below expmin (the shifted n has wrapped there)
+	VCMPPS      $0x11, expmin<>+0(SB), Y10, Y10
+	VANDNPS     Y13, Y10, Y13
+	VXORPS      Y10, Y10, Y10
+	VFMADD231PS 416(CX)(SI*1), Y13, Y10
+	VMOVUPS     Y13, 416(AX)(SI*1)
+	VMOVAPS     Y13, Y11
+
+scaleExpSumDotAVX2_exped32:
+	VADDPS      Y11, Y8, Y8
+	VADDPS      Y10, Y9, Y9
+	VMOVUPS     448(CX)(SI*1), Y10
+	VFMADD213PS Y1, Y0, Y10
+
+	// any argument above 88 takes the full-range path (so does a lane whose first argument is NaN)
+	VCMPPS  $0x16, fast<>+0(SB), Y10, Y11
+	VTESTPS Y11, Y11
+	JNE     scaleExpSumDotAVX2_fullrange33
+
+	// n = round(a·log2e) by the magic bias; s = 2ⁿ from its low bits
+	VMOVUPS     Y3, Y11
+	VFMADD231PS Y2, Y10, Y11
+	VPSLLD      $0x17, Y11, Y12
+	VSUBPS      Y3, Y11, Y11
+
+	// t = a - n·ln2hi - n·ln2lo
+	VMOVAPS      Y10, Y13
+	VFNMADD231PS ln2hi<>+0(SB), Y11, Y13
+	VFNMADD231PS ln2lo<>+0(SB), Y11, Y13
+
+	// p = c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))
+	VMOVUPS     c4<>+0(SB), Y11
+	VFMADD231PS c5<>+0(SB), Y13, Y11
+	VFMADD213PS c3<>+0(SB), Y13, Y11
+	VFMADD213PS c2<>+0(SB), Y13, Y11
+	VFMADD213PS c1<>+0(SB), Y13, Y11
+
+	// e^a = s + (t·s)·p = s·(1 + t·p)
+	VMULPS      Y12, Y13, Y13
+	VFMADD213PS Y12, Y11, Y13
+
+	// +0 below expmin (the shifted n has wrapped there)
+	VCMPPS      $0x11, expmin<>+0(SB), Y10, Y10
+	VANDNPS     Y13, Y10, Y13
+	VXORPS      Y10, Y10, Y10
+	VFMADD231PS 448(CX)(SI*1), Y13, Y10
+	VMOVUPS     Y13, 448(AX)(SI*1)
+	VMOVAPS     Y13, Y11
+
+scaleExpSumDotAVX2_exped34:
+	VADDPS      Y11, Y8, Y8
+	VADDPS      Y10, Y9, Y9
+	VMOVUPS     480(CX)(SI*1), Y10
+	VFMADD213PS Y1, Y0, Y10
+
+	// any argument above 88 takes the full-range path (so does a lane whose first argument is NaN)
+	VCMPPS  $0x16, fast<>+0(SB), Y10, Y11
+	VTESTPS Y11, Y11
+	JNE     scaleExpSumDotAVX2_fullrange35
+
+	// n = round(a·log2e) by the magic bias; s = 2ⁿ from its low bits
+	VMOVUPS     Y3, Y11
+	VFMADD231PS Y2, Y10, Y11
+	VPSLLD      $0x17, Y11, Y12
+	VSUBPS      Y3, Y11, Y11
+
+	// t = a - n·ln2hi - n·ln2lo
+	VMOVAPS      Y10, Y13
+	VFNMADD231PS ln2hi<>+0(SB), Y11, Y13
+	VFNMADD231PS ln2lo<>+0(SB), Y11, Y13
+
+	// p = c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))
+	VMOVUPS     c4<>+0(SB), Y11
+	VFMADD231PS c5<>+0(SB), Y13, Y11
+	VFMADD213PS c3<>+0(SB), Y13, Y11
+	VFMADD213PS c2<>+0(SB), Y13, Y11
+	VFMADD213PS c1<>+0(SB), Y13, Y11
+
+	// e^a = s + (t·s)·p = s·(1 + t·p)
+	VMULPS      Y12, Y13, Y13
+	VFMADD213PS Y12, Y11, Y13
+
+	// +0 below expmin (the shifted n has wrapped there)
+	VCMPPS      $0x11, expmin<>+0(SB), Y10, Y10
+	VANDNPS     Y13, Y10, Y13
+	VXORPS      Y10, Y10, Y10
+	VFMADD231PS 480(CX)(SI*1), Y13, Y10
+	VMOVUPS     Y13, 480(AX)(SI*1)
+	VMOVAPS     Y13, Y11
+
+scaleExpSumDotAVX2_exped36:
+	VADDPS Y11, Y8, Y8
+	VADDPS Y10, Y9, Y9
+
+	// acc += float64(part): float32 partials of one group, summed in float64
+	VCVTPS2PD    X8, Y10
+	VEXTRACTF128 $0x01, Y8, X8
+	VCVTPS2PD    X8, Y8
+	VADDPD       Y10, Y4, Y4
+	VADDPD       Y8, Y5, Y5
+
+	// acc += float64(part): float32 partials of one group, summed in float64
+	VCVTPS2PD    X9, Y8
+	VEXTRACTF128 $0x01, Y9, X9
+	VCVTPS2PD    X9, Y9
+	VADDPD       Y8, Y6, Y6
+	VADDPD       Y9, Y7, Y7
+	ADDQ         $0x00000200, SI
+	CMPQ         SI, DI
+	JB           scaleExpSumDotAVX2_group4
+
+	// the remaining whole vectors, one at a time
+scaleExpSumDotAVX2_single1:
+	CMPQ SI, DX
+	JAE  scaleExpSumDotAVX2_tail2
+
+	// dst = e^(s·x - c); part = Σ e, dpart = Σ e·x over the group, in float32
+	VMOVUPS     (CX)(SI*1), Y9
+	VFMADD213PS Y1, Y0, Y9
+
+	// any argument above 88 takes the full-range path (so does a lane whose first argument is NaN)
+	VCMPPS  $0x16, fast<>+0(SB), Y9, Y8
+	VTESTPS Y8, Y8
+	JNE     scaleExpSumDotAVX2_fullrange37
+
+	// n = round(a·log2e) by the magic bias; s = 2ⁿ from its low bits
+	VMOVUPS     Y3, Y10
+	VFMADD231PS Y2, Y9, Y10
+	VPSLLD      $0x17, Y10, Y11
+	VSUBPS      Y3, Y10, Y10
+
+	// t = a - n·ln2hi - n·ln2lo
+	VMOVAPS      Y9, Y8
+	VFNMADD231PS ln2hi<>+0(SB), Y10, Y8
+	VFNMADD231PS ln2lo<>+0(SB), Y10, Y8
+
+	// p = c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))
+	VMOVUPS     c4<>+0(SB), Y10
+	VFMADD231PS c5<>+0(SB), Y8, Y10
+	VFMADD213PS c3<>+0(SB), Y8, Y10
+	VFMADD213PS c2<>+0(SB), Y8, Y10
+	VFMADD213PS c1<>+0(SB), Y8, Y10
+
+	// e^a = s + (t·s)·p = s·(1 + t·p)
+	VMULPS      Y11, Y8, Y8
+	VFMADD213PS Y11, Y10, Y8
+
+	// +0 below expmin (the shifted n has wrapped there)
+	VCMPPS      $0x11, expmin<>+0(SB), Y9, Y9
+	VANDNPS     Y8, Y9, Y8
+	VXORPS      Y9, Y9, Y9
+	VFMADD231PS (CX)(SI*1), Y8, Y9
+	VMOVUPS     Y8, (AX)(SI*1)
+	VMOVAPS     Y8, Y8
+
+scaleExpSumDotAVX2_exped38:
+	// acc += float64(part): float32 partials of one group, summed in float64
+	VCVTPS2PD    X8, Y10
+	VEXTRACTF128 $0x01, Y8, X8
+	VCVTPS2PD    X8, Y8
+	VADDPD       Y10, Y4, Y4
+	VADDPD       Y8, Y5, Y5
+
+	// acc += float64(part): float32 partials of one group, summed in float64
+	VCVTPS2PD    X9, Y8
+	VEXTRACTF128 $0x01, Y9, X9
+	VCVTPS2PD    X9, Y9
+	VADDPD       Y8, Y6, Y6
+	VADDPD       Y9, Y7, Y7
+	ADDQ         $0x00000020, SI
+	JMP          scaleExpSumDotAVX2_single1
+
+	// the last n mod Lanes elements, masked: nothing past them is read or written
+scaleExpSumDotAVX2_tail2:
+	TESTQ   BX, BX
+	JZ      scaleExpSumDotAVX2_done3
+	MOVQ    BX, DI
+	NEGQ    DI
+	LEAQ    tailmask8<>+0(SB), DX
+	VMOVDQU 32(DX)(DI*4), Y8
+
+	// dst = e^(s·x - c); part = Σ e, dpart = Σ e·x over the group, in float32
+	VXORPS  Y9, Y9, Y9
+	VMOVUPS Y9, (SP)
+	LEAQ    (CX)(SI*1), DX
+	XORQ    DI, DI
+
+copytail17:
+	VMOVSS      (DX)(DI*4), X9
+	VMOVSS      X9, (SP)(DI*4)
+	INCQ        DI
+	CMPQ        DI, BX
+	JB          copytail17
+	VMOVUPS     (SP), Y9
+	VFMADD213PS Y1, Y0, Y9
+
+	// any argument above 88 takes the full-range path (so does a lane whose first argument is NaN)
+	VCMPPS  $0x16, fast<>+0(SB), Y9, Y0
+	VTESTPS Y0, Y0
+	JNE     scaleExpSumDotAVX2_fullrange39
+
+	// n = round(a·log2e) by the magic bias; s = 2ⁿ from its low bits
+	VMOVUPS     Y3, Y0
+	VFMADD231PS Y2, Y9, Y0
+	VPSLLD      $0x17, Y0, Y1
+	VSUBPS      Y3, Y0, Y0
+
+	// t = a - n·ln2hi - n·ln2lo
+	VMOVAPS      Y9, Y2
+	VFNMADD231PS ln2hi<>+0(SB), Y0, Y2
+	VFNMADD231PS ln2lo<>+0(SB), Y0, Y2
+
+	// p = c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))
+	VMOVUPS     c4<>+0(SB), Y0
+	VFMADD231PS c5<>+0(SB), Y2, Y0
+	VFMADD213PS c3<>+0(SB), Y2, Y0
+	VFMADD213PS c2<>+0(SB), Y2, Y0
+	VFMADD213PS c1<>+0(SB), Y2, Y0
+
+	// e^a = s + (t·s)·p = s·(1 + t·p)
+	VMULPS      Y1, Y2, Y2
+	VFMADD213PS Y1, Y0, Y2
+
+	// +0 below expmin (the shifted n has wrapped there)
+	VCMPPS  $0x11, expmin<>+0(SB), Y9, Y0
+	VANDNPS Y2, Y0, Y2
+	VANDPS  Y8, Y2, Y2
+	VXORPS  Y9, Y9, Y9
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, (SP)
+	LEAQ    (CX)(SI*1), CX
+	XORQ    DX, DX
+
+copytail18:
+	VMOVSS      (CX)(DX*4), X0
+	VMOVSS      X0, (SP)(DX*4)
+	INCQ        DX
+	CMPQ        DX, BX
+	JB          copytail18
+	VMOVUPS     (SP), Y0
+	VFMADD231PS Y0, Y2, Y9
+	VMOVUPS     Y2, (SP)
+	LEAQ        (AX)(SI*1), AX
+	XORQ        CX, CX
+
+copytail19:
+	VMOVSS  (SP)(CX*4), X0
+	VMOVSS  X0, (AX)(CX*4)
+	INCQ    CX
+	CMPQ    CX, BX
+	JB      copytail19
+	VMOVAPS Y2, Y8
+
+scaleExpSumDotAVX2_exped40:
+	// acc += float64(part): float32 partials of one group, summed in float64
+	VCVTPS2PD    X8, Y0
+	VEXTRACTF128 $0x01, Y8, X1
+	VCVTPS2PD    X1, Y1
+	VADDPD       Y0, Y4, Y4
+	VADDPD       Y1, Y5, Y5
+
+	// acc += float64(part): float32 partials of one group, summed in float64
+	VCVTPS2PD    X9, Y0
+	VEXTRACTF128 $0x01, Y9, X1
+	VCVTPS2PD    X1, Y1
+	VADDPD       Y0, Y6, Y6
+	VADDPD       Y1, Y7, Y7
+
+scaleExpSumDotAVX2_done3:
+	// sum = Σ acc lanes, in float64
+	VADDPD       Y5, Y4, Y4
+	VEXTRACTF128 $0x01, Y4, X0
+	VADDPD       X0, X4, X4
+	VPERMILPD    $0x01, X4, X0
+	VADDSD       X0, X4, X4
+
+	// sum = Σ acc lanes, in float64
+	VADDPD       Y7, Y6, Y6
+	VEXTRACTF128 $0x01, Y6, X0
+	VADDPD       X0, X6, X6
+	VPERMILPD    $0x01, X6, X0
+	VADDSD       X0, X6, X6
+	VZEROUPPER
+	VMOVSD       X4, sum+56(FP)
+	VMOVSD       X6, dot+64(FP)
+	RET
+
+scaleExpSumDotAVX2_fullrange5:
+	// n = round(a·log2e) by the magic bias; s = 2ⁿ from its low bits
+	VMOVUPS     Y3, Y8
+	VFMADD231PS Y2, Y9, Y8
+	VPSLLD      $0x17, Y8, Y10
+	VSUBPS      Y3, Y8, Y8
+
+	// t = a - n·ln2hi - n·ln2lo
+	VMOVAPS      Y9, Y11
+	VFNMADD231PS ln2hi<>+0(SB), Y8, Y11
+	VFNMADD231PS ln2lo<>+0(SB), Y8, Y11
+
+	// p = c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))
+	VMOVUPS     c4<>+0(SB), Y8
+	VFMADD231PS c5<>+0(SB), Y11, Y8
+	VFMADD213PS c3<>+0(SB), Y11, Y8
+	VFMADD213PS c2<>+0(SB), Y11, Y8
+	VFMADD213PS c1<>+0(SB), Y11, Y8
+
+	// for a > 0 scale by 2ⁿ⁻¹ and double at the end: n = 128 has no float32 2ⁿ
+	VXORPS    Y12, Y12, Y12
+	VCMPPS    $0x1e, Y12, Y9, Y12
+	VPSUBD    expunit<>+0(SB), Y10, Y13
+	VBLENDVPS Y12, Y13, Y10, Y10
+
+	// e^a = s + (t·s)·p = s·(1 + t·p)
+	VMULPS      Y10, Y11, Y11
+	VFMADD213PS Y10, Y8, Y11
+	VADDPS      Y11, Y11, Y8
+	VBLENDVPS   Y12, Y8, Y11, Y11
+
+	// +Inf above expmax (n >= 129 would wrap the exponent field)
+	VCMPPS    $0x1e, expmax<>+0(SB), Y9, Y12
+	VBLENDVPS Y12, posinf<>+0(SB), Y11, Y11
+
+	// +0 below expmin (the shifted n has wrapped there)
+	VCMPPS      $0x11, expmin<>+0(SB), Y9, Y8
+	VANDNPS     Y11, Y8, Y11
+	VXORPS      Y9, Y9, Y9
+	VFMADD231PS (CX)(SI*1), Y11, Y9
+	VMOVUPS     Y11, (AX)(SI*1)
+	VMOVAPS     Y11, Y8
+	JMP         scaleExpSumDotAVX2_exped6
+
+scaleExpSumDotAVX2_fullrange7:
+	// n = round(a·log2e) by the magic bias; s = 2ⁿ from its low bits
+	VMOVUPS     Y3, Y11
+	VFMADD231PS Y2, Y10, Y11
+	VPSLLD      $0x17, Y11, Y12
+	VSUBPS      Y3, Y11, Y11
+
+	// t = a - n·ln2hi - n·ln2lo
+	VMOVAPS      Y10, Y13
+	VFNMADD231PS ln2hi<>+0(SB), Y11, Y13
+	VFNMADD231PS ln2lo<>+0(SB), Y11, Y13
+
+	// p = c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))
+	VMOVUPS     c4<>+0(SB), Y11
+	VFMADD231PS c5<>+0(SB), Y13, Y11
+	VFMADD213PS c3<>+0(SB), Y13, Y11
+	VFMADD213PS c2<>+0(SB), Y13, Y11
+	VFMADD213PS c1<>+0(SB), Y13, Y11
+
+	// for a > 0 scale by 2ⁿ⁻¹ and double at the end: n = 128 has no float32 2ⁿ
+	VXORPS    Y14, Y14, Y14
+	VCMPPS    $0x1e, Y14, Y10, Y14
+	VPSUBD    expunit<>+0(SB), Y12, Y15
+	VBLENDVPS Y14, Y15, Y12, Y12
+
+	// e^a = s + (t·s)·p = s·(1 + t·p)
+	VMULPS      Y12, Y13, Y13
+	VFMADD213PS Y12, Y11, Y13
+	VADDPS      Y13, Y13, Y11
+	VBLENDVPS   Y14, Y11, Y13, Y13
+
+	// +Inf above expmax (n >= 129 would wrap the exponent field)
+	VCMPPS    $0x1e, expmax<>+0(SB), Y10, Y14
+	VBLENDVPS Y14, posinf<>+0(SB), Y13, Y13
+
+	// +0 below expmin (the shifted n has wrapped there)
+	VCMPPS      $0x11, expmin<>+0(SB), Y10, Y10
+	VANDNPS     Y13, Y10, Y13
+	VXORPS      Y10, Y10, Y10
+	VFMADD231PS 32(CX)(SI*1), Y13, Y10
+	VMOVUPS     Y13, 32(AX)(SI*1)
+	VMOVAPS     Y13, Y11
+	JMP         scaleExpSumDotAVX2_exped8
+
+scaleExpSumDotAVX2_fullrange9:
+	// n = round(a·log2e) by the magic bias; s = 2ⁿ from its low bits
+	VMOVUPS     Y3, Y11
+	VFMADD231PS Y2, Y10, Y11
+	VPSLLD      $0x17, Y11, Y12
+	VSUBPS      Y3, Y11, Y11
+
+	// t = a - n·ln2hi - n·ln2lo
+	VMOVAPS      Y10, Y13
+	VFNMADD231PS ln2hi<>+0(SB), Y11, Y13
+	VFNMADD231PS ln2lo<>+0(SB), Y11, Y13
+
+	// p = c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))
+	VMOVUPS     c4<>+0(SB), Y11
+	VFMADD231PS c5<>+0(SB), Y13, Y11
+	VFMADD213PS c3<>+0(SB), Y13, Y11
+	VFMADD213PS c2<>+0(SB), Y13, Y11
+	VFMADD213PS c1<>+0(SB), Y13, Y11
+
+	// for a > 0 scale by 2ⁿ⁻¹ and double at the end: n = 128 has no float32 2ⁿ
+	VXORPS    Y14, Y14, Y14
+	VCMPPS    $0x1e, Y14, Y10, Y14
+	VPSUBD    expunit<>+0(SB), Y12, Y15
+	VBLENDVPS Y14, Y15, Y12, Y12
+
+	// e^a = s + (t·s)·p = s·(1 + t·p)
+	VMULPS      Y12, Y13, Y13
+	VFMADD213PS Y12, Y11, Y13
+	VADDPS      Y13, Y13, Y11
+	VBLENDVPS   Y14, Y11, Y13, Y13
+
+	// +Inf above expmax (n >= 129 would wrap the exponent field)
+	VCMPPS    $0x1e, expmax<>+0(SB), Y10, Y14
+	VBLENDVPS Y14, posinf<>+0(SB), Y13, Y13
+
+	// +0 below expmin (the shifted n has wrapped there)
+	VCMPPS      $0x11, expmin<>+0(SB), Y10, Y10
+	VANDNPS     Y13, Y10, Y13
+	VXORPS      Y10, Y10, Y10
+	VFMADD231PS 64(CX)(SI*1), Y13, Y10
+	VMOVUPS     Y13, 64(AX)(SI*1)
+	VMOVAPS     Y13, Y11
+	JMP         scaleExpSumDotAVX2_exped10
+
+scaleExpSumDotAVX2_fullrange11:
+	// n = round(a·log2e) by the magic bias; s = 2ⁿ from its low bits
+	VMOVUPS     Y3, Y11
+	VFMADD231PS Y2, Y10, Y11
+	VPSLLD      $0x17, Y11, Y12
+	VSUBPS      Y3, Y11, Y11
+
+	// t = a - n·ln2hi - n·ln2lo
+	VMOVAPS      Y10, Y13
+	VFNMADD231PS ln2hi<>+0(SB), Y11, Y13
+	VFNMADD231PS ln2lo<>+0(SB), Y11, Y13
+
+	// p = c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))
+	VMOVUPS     c4<>+0(SB), Y11
+	VFMADD231PS c5<>+0(SB), Y13, Y11
+	VFMADD213PS c3<>+0(SB), Y13, Y11
+	VFMADD213PS c2<>+0(SB), Y13, Y11
+	VFMADD213PS c1<>+0(SB), Y13, Y11
+
+	// for a > 0 scale by 2ⁿ⁻¹ and double at the end: n = 128 has no float32 2ⁿ
+	VXORPS    Y14, Y14, Y14
+	VCMPPS    $0x1e, Y14, Y10, Y14
+	VPSUBD    expunit<>+0(SB), Y12, Y15
+	VBLENDVPS Y14, Y15, Y12, Y12
+
+	// e^a = s + (t·s)·p = s·(1 + t·p)
+	VMULPS      Y12, Y13, Y13
+	VFMADD213PS Y12, Y11, Y13
+	VADDPS      Y13, Y13, Y11
+	VBLENDVPS   Y14, Y11, Y13, Y13
+
+	// +Inf above expmax (n >= 129 would wrap the exponent field)
+	VCMPPS    $0x1e, expmax<>+0(SB), Y10, Y14
+	VBLENDVPS Y14, posinf<>+0(SB), Y13, Y13
+
+	// +0 below expmin (the shifted n has wrapped there)
+	VCMPPS      $0x11, expmin<>+0(SB), Y10, Y10
+	VANDNPS     Y13, Y10, Y13
+	VXORPS      Y10, Y10, Y10
+	VFMADD231PS 96(CX)(SI*1), Y13, Y10
+	VMOVUPS     Y13, 96(AX)(SI*1)
+	VMOVAPS     Y13, Y11
+	JMP         scaleExpSumDotAVX2_exped12
+
+scaleExpSumDotAVX2_fullrange13:
+	// n = round(a·log2e) by the magic bias; s = 2ⁿ from its low bits
+	VMOVUPS     Y3, Y11
+	VFMADD231PS Y2, Y10, Y11
+	VPSLLD      $0x17, Y11, Y12
+	VSUBPS      Y3, Y11, Y11
+
+	// t = a - n·ln2hi - n·ln2lo
+	VMOVAPS      Y10, Y13
+	VFNMADD231PS ln2hi<>+0(SB), Y11, Y13
+	VFNMADD231PS ln2lo<>+0(SB), Y11, Y13
+
+	// p = c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))
+	VMOVUPS     c4<>+0(SB), Y11
+	VFMADD231PS c5<>+0(SB), Y13, Y11
+	VFMADD213PS c3<>+0(SB), Y13, Y11
+	VFMADD213PS c2<>+0(SB), Y13, Y11
+	VFMADD213PS c1<>+0(SB), Y13, Y11
+
+	// for a > 0 scale by 2ⁿ⁻¹ and double at the end: n = 128 has no float32 2ⁿ
+	VXORPS    Y14, Y14, Y14
+	VCMPPS    $0x1e, Y14, Y10, Y14
+	VPSUBD    expunit<>+0(SB), Y12, Y15
+	VBLENDVPS Y14, Y15, Y12, Y12
+
+	// e^a = s + (t·s)·p = s·(1 + t·p)
+	VMULPS      Y12, Y13, Y13
+	VFMADD213PS Y12, Y11, Y13
+	VADDPS      Y13, Y13, Y11
+	VBLENDVPS   Y14, Y11, Y13, Y13
+
+	// +Inf above expmax (n >= 129 would wrap the exponent field)
+	VCMPPS    $0x1e, expmax<>+0(SB), Y10, Y14
+	VBLENDVPS Y14, posinf<>+0(SB), Y13, Y13
+
+	// +0 below expmin (the shifted n has wrapped there)
+	VCMPPS      $0x11, expmin<>+0(SB), Y10, Y10
+	VANDNPS     Y13, Y10, Y13
+	VXORPS      Y10, Y10, Y10
+	VFMADD231PS 128(CX)(SI*1), Y13, Y10
+	VMOVUPS     Y13, 128(AX)(SI*1)
+	VMOVAPS     Y13, Y11
+	JMP         scaleExpSumDotAVX2_exped14
+
+scaleExpSumDotAVX2_fullrange15:
+	// n = round(a·log2e) by the magic bias; s = 2ⁿ from its low bits
+	VMOVUPS     Y3, Y11
+	VFMADD231PS Y2, Y10, Y11
+	VPSLLD      $0x17, Y11, Y12
+	VSUBPS      Y3, Y11, Y11
+
+	// t = a - n·ln2hi - n·ln2lo
+	VMOVAPS      Y10, Y13
+	VFNMADD231PS ln2hi<>+0(SB), Y11, Y13
+	VFNMADD231PS ln2lo<>+0(SB), Y11, Y13
+
+	// p = c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))
+	VMOVUPS     c4<>+0(SB), Y11
+	VFMADD231PS c5<>+0(SB), Y13, Y11
+	VFMADD213PS c3<>+0(SB), Y13, Y11
+	VFMADD213PS c2<>+0(SB), Y13, Y11
+	VFMADD213PS c1<>+0(SB), Y13, Y11
+
+	// for a > 0 scale by 2ⁿ⁻¹ and double at the end: n = 128 has no float32 2ⁿ
+	VXORPS    Y14, Y14, Y14
+	VCMPPS    $0x1e, Y14, Y10, Y14
+	VPSUBD    expunit<>+0(SB), Y12, Y15
+	VBLENDVPS Y14, Y15, Y12, Y12
+
+	// e^a = s + (t·s)·p = s·(1 + t·p)
+	VMULPS      Y12, Y13, Y13
+	VFMADD213PS Y12, Y11, Y13
+	VADDPS      Y13, Y13, Y11
+	VBLENDVPS   Y14, Y11, Y13, Y13
+
+	// +Inf above expmax (n >= 129 would wrap the exponent field)
+	VCMPPS    $0x1e, expmax<>+0(SB), Y10, Y14
+	VBLENDVPS Y14, posinf<>+0(SB), Y13, Y13
+
+	// +0 below expmin (the shifted n has wrapped there)
+	VCMPPS      $0x11, expmin<>+0(SB), Y10, Y10
+	VANDNPS     Y13, Y10, Y13
+	VXORPS      Y10, Y10, Y10
+	VFMADD231PS 160(CX)(SI*1), Y13, Y10
+	VMOVUPS     Y13, 160(AX)(SI*1)
+	VMOVAPS     Y13, Y11
+	JMP         scaleExpSumDotAVX2_exped16
+
+scaleExpSumDotAVX2_fullrange17:
+	// n = round(a·log2e) by the magic bias; s = 2ⁿ from its low bits
+	VMOVUPS     Y3, Y11
+	VFMADD231PS Y2, Y10, Y11
+	VPSLLD      $0x17, Y11, Y12
+	VSUBPS      Y3, Y11, Y11
+
+	// t = a - n·ln2hi - n·ln2lo
+	VMOVAPS      Y10, Y13
+	VFNMADD231PS ln2hi<>+0(SB), Y11, Y13
+	VFNMADD231PS ln2lo<>+0(SB), Y11, Y13
+
+	// p = c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))
+	VMOVUPS     c4<>+0(SB), Y11
+	VFMADD231PS c5<>+0(SB), Y13, Y11
+	VFMADD213PS c3<>+0(SB), Y13, Y11
+	VFMADD213PS c2<>+0(SB), Y13, Y11
+	VFMADD213PS c1<>+0(SB), Y13, Y11
+
+	// for a > 0 scale by 2ⁿ⁻¹ and double at the end: n = 128 has no float32 2ⁿ
+	VXORPS    Y14, Y14, Y14
+	VCMPPS    $0x1e, Y14, Y10, Y14
+	VPSUBD    expunit<>+0(SB), Y12, Y15
+	VBLENDVPS Y14, Y15, Y12, Y12
+
+	// e^a = s + (t·s)·p = s·(1 + t·p)
+	VMULPS      Y12, Y13, Y13
+	VFMADD213PS Y12, Y11, Y13
+	VADDPS      Y13, Y13, Y11
+	VBLENDVPS   Y14, Y11, Y13, Y13
+
+	// +Inf above expmax (n >= 129 would wrap the exponent field)
+	VCMPPS    $0x1e, expmax<>+0(SB), Y10, Y14
+	VBLENDVPS Y14, posinf<>+0(SB), Y13, Y13
+
+	// +0 below expmin (the shifted n has wrapped there)
+	VCMPPS      $0x11, expmin<>+0(SB), Y10, Y10
+	VANDNPS     Y13, Y10, Y13
+	VXORPS      Y10, Y10, Y10
+	VFMADD231PS 192(CX)(SI*1), Y13, Y10
+	VMOVUPS     Y13, 192(AX)(SI*1)
+	VMOVAPS     Y13, Y11
+	JMP         scaleExpSumDotAVX2_exped18
+
+scaleExpSumDotAVX2_fullrange19:
+	// n = round(a·log2e) by the magic bias; s = 2ⁿ from its low bits
+	VMOVUPS     Y3, Y11
+	VFMADD231PS Y2, Y10, Y11
+	VPSLLD      $0x17, Y11, Y12
+	VSUBPS      Y3, Y11, Y11
+
+	// t = a - n·ln2hi - n·ln2lo
+	VMOVAPS      Y10, Y13
+	VFNMADD231PS ln2hi<>+0(SB), Y11, Y13
+	VFNMADD231PS ln2lo<>+0(SB), Y11, Y13
+
+	// p = c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))
+	VMOVUPS     c4<>+0(SB), Y11
+	VFMADD231PS c5<>+0(SB), Y13, Y11
+	VFMADD213PS c3<>+0(SB), Y13, Y11
+	VFMADD213PS c2<>+0(SB), Y13, Y11
+	VFMADD213PS c1<>+0(SB), Y13, Y11
+
+	// for a > 0 scale by 2ⁿ⁻¹ and double at the end: n = 128 has no float32 2ⁿ
+	VXORPS    Y14, Y14, Y14
+	VCMPPS    $0x1e, Y14, Y10, Y14
+	VPSUBD    expunit<>+0(SB), Y12, Y15
+	VBLENDVPS Y14, Y15, Y12, Y12
+
+	// e^a = s + (t·s)·p = s·(1 + t·p)
+	VMULPS      Y12, Y13, Y13
+	VFMADD213PS Y12, Y11, Y13
+	VADDPS      Y13, Y13, Y11
+	VBLENDVPS   Y14, Y11, Y13, Y13
+
+	// +Inf above expmax (n >= 129 would wrap the exponent field)
+	VCMPPS    $0x1e, expmax<>+0(SB), Y10, Y14
+	VBLENDVPS Y14, posinf<>+0(SB), Y13, Y13
+
+	// +0 below expmin (the shifted n has wrapped there)
+	VCMPPS      $0x11, expmin<>+0(SB), Y10, Y10
+	VANDNPS     Y13, Y10, Y13
+	VXORPS      Y10, Y10, Y10
+	VFMADD231PS 224(CX)(SI*1), Y13, Y10
+	VMOVUPS     Y13, 224(AX)(SI*1)
+	VMOVAPS     Y13, Y11
+	JMP         scaleExpSumDotAVX2_exped20
+
+scaleExpSumDotAVX2_fullrange21:
+	// n = round(a·log2e) by the magic bias; s = 2ⁿ from its low bits
+	VMOVUPS     Y3, Y11
+	VFMADD231PS Y2, Y10, Y11
+	VPSLLD      $0x17, Y11, Y12
+	VSUBPS      Y3, Y11, Y11
+
+	// t = a - n·ln2hi - n·ln2lo
+	VMOVAPS      Y10, Y13
+	VFNMADD231PS ln2hi<>+0(SB), Y11, Y13
+	VFNMADD231PS ln2lo<>+0(SB), Y11, Y13
+
+	// p = c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))
+	VMOVUPS     c4<>+0(SB), Y11
+	VFMADD231PS c5<>+0(SB), Y13, Y11
+	VFMADD213PS c3<>+0(SB), Y13, Y11
+	VFMADD213PS c2<>+0(SB), Y13, Y11
+	VFMADD213PS c1<>+0(SB), Y13, Y11
+
+	// for a > 0 scale by 2ⁿ⁻¹ and double at the end: n = 128 has no float32 2ⁿ
+	VXORPS    Y14, Y14, Y14
+	VCMPPS    $0x1e, Y14, Y10, Y14
+	VPSUBD    expunit<>+0(SB), Y12, Y15
+	VBLENDVPS Y14, Y15, Y12, Y12
+
+	// e^a = s + (t·s)·p = s·(1 + t·p)
+	VMULPS      Y12, Y13, Y13
+	VFMADD213PS Y12, Y11, Y13
+	VADDPS      Y13, Y13, Y11
+	VBLENDVPS   Y14, Y11, Y13, Y13
+
+	// +Inf above expmax (n >= 129 would wrap the exponent field)
+	VCMPPS    $0x1e, expmax<>+0(SB), Y10, Y14
+	VBLENDVPS Y14, posinf<>+0(SB), Y13, Y13
+
+	// +0 below expmin (the shifted n has wrapped there)
+	VCMPPS      $0x11, expmin<>+0(SB), Y10, Y10
+	VANDNPS     Y13, Y10, Y13
+	VXORPS      Y10, Y10, Y10
+	VFMADD231PS 256(CX)(SI*1), Y13, Y10
+	VMOVUPS     Y13, 256(AX)(SI*1)
+	VMOVAPS     Y13, Y11
+	JMP         scaleExpSumDotAVX2_exped22
+
+scaleExpSumDotAVX2_fullrange23:
+	// n = round(a·log2e) by the magic bias; s = 2ⁿ from its low bits
+	VMOVUPS     Y3, Y11
+	VFMADD231PS Y2, Y10, Y11
+	VPSLLD      $0x17, Y11, Y12
+	VSUBPS      Y3, Y11, Y11
+
+	// t = a - n·ln2hi - n·ln2lo
+	VMOVAPS      Y10, Y13
+	VFNMADD231PS ln2hi<>+0(SB), Y11, Y13
+	VFNMADD231PS ln2lo<>+0(SB), Y11, Y13
+
+	// p = c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))
+	VMOVUPS     c4<>+0(SB), Y11
+	VFMADD231PS c5<>+0(SB), Y13, Y11
+	VFMADD213PS c3<>+0(SB), Y13, Y11
+	VFMADD213PS c2<>+0(SB), Y13, Y11
+	VFMADD213PS c1<>+0(SB), Y13, Y11
+
+	// for a > 0 scale by 2ⁿ⁻¹ and double at the end: n = 128 has no float32 2ⁿ
+	VXORPS    Y14, Y14, Y14
+	VCMPPS    $0x1e, Y14, Y10, Y14
+	VPSUBD    expunit<>+0(SB), Y12, Y15
+	VBLENDVPS Y14, Y15, Y12, Y12
+
+	// e^a = s + (t·s)·p = s·(1 + t·p)
+	VMULPS      Y12, Y13, Y13
+	VFMADD213PS Y12, Y11, Y13
+	VADDPS      Y13, Y13, Y11
+	VBLENDVPS   Y14, Y11, Y13, Y13
+
+	// +Inf above expmax (n >= 129 would wrap the exponent field)
+	VCMPPS    $0x1e, expmax<>+0(SB), Y10, Y14
+	VBLENDVPS Y14, posinf<>+0(SB), Y13, Y13
+
+	// +0 below expmin (the shifted n has wrapped there)
+	VCMPPS      $0x11, expmin<>+0(SB), Y10, Y10
+	VANDNPS     Y13, Y10, Y13
+	VXORPS      Y10, Y10, Y10
+	VFMADD231PS 288(CX)(SI*1), Y13, Y10
+	VMOVUPS     Y13, 288(AX)(SI*1)
+	VMOVAPS     Y13, Y11
+	JMP         scaleExpSumDotAVX2_exped24
+
+scaleExpSumDotAVX2_fullrange25:
+	// n = round(a·log2e) by the magic bias; s = 2ⁿ from its low bits
+	VMOVUPS     Y3, Y11
+	VFMADD231PS Y2, Y10, Y11
+	VPSLLD      $0x17, Y11, Y12
+	VSUBPS      Y3, Y11, Y11
+
+	// t = a - n·ln2hi - n·ln2lo
+	VMOVAPS      Y10, Y13
+	VFNMADD231PS ln2hi<>+0(SB), Y11, Y13
+	VFNMADD231PS ln2lo<>+0(SB), Y11, Y13
+
+	// p = c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))
+	VMOVUPS     c4<>+0(SB), Y11
+	VFMADD231PS c5<>+0(SB), Y13, Y11
+	VFMADD213PS c3<>+0(SB), Y13, Y11
+	VFMADD213PS c2<>+0(SB), Y13, Y11
+	VFMADD213PS c1<>+0(SB), Y13, Y11
+
+	// for a > 0 scale by 2ⁿ⁻¹ and double at the end: n = 128 has no float32 2ⁿ
+	VXORPS    Y14, Y14, Y14
+	VCMPPS    $0x1e, Y14, Y10, Y14
+	VPSUBD    expunit<>+0(SB), Y12, Y15
+	VBLENDVPS Y14, Y15, Y12, Y12
+
+	// e^a = s + (t·s)·p = s·(1 + t·p)
+	VMULPS      Y12, Y13, Y13
+	VFMADD213PS Y12, Y11, Y13
+	VADDPS      Y13, Y13, Y11
+	VBLENDVPS   Y14, Y11, Y13, Y13
+
+	// +Inf above expmax (n >= 129 would wrap the exponent field)
+	VCMPPS    $0x1e, expmax<>+0(SB), Y10, Y14
+	VBLENDVPS Y14, posinf<>+0(SB), Y13, Y13
+
+	// +0 below expmin (the shifted n has wrapped there)
+	VCMPPS      $0x11, expmin<>+0(SB), Y10, Y10
+	VANDNPS     Y13, Y10, Y13
+	VXORPS      Y10, Y10, Y10
+	VFMADD231PS 320(CX)(SI*1), Y13, Y10
+	VMOVUPS     Y13, 320(AX)(SI*1)
+	VMOVAPS     Y13, Y11
+	JMP         scaleExpSumDotAVX2_exped26
+
+scaleExpSumDotAVX2_fullrange27:
+	// n = round(a·log2e) by the magic bias; s = 2ⁿ from its low bits
+	VMOVUPS     Y3, Y11
+	VFMADD231PS Y2, Y10, Y11
+	VPSLLD      $0x17, Y11, Y12
+	VSUBPS      Y3, Y11, Y11
+
+	// t = a - n·ln2hi - n·ln2lo
+	VMOVAPS      Y10, Y13
+	VFNMADD231PS ln2hi<>+0(SB), Y11, Y13
+	VFNMADD231PS ln2lo<>+0(SB), Y11, Y13
+
+	// p = c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))
+	VMOVUPS     c4<>+0(SB), Y11
+	VFMADD231PS c5<>+0(SB), Y13, Y11
+	VFMADD213PS c3<>+0(SB), Y13, Y11
+	VFMADD213PS c2<>+0(SB), Y13, Y11
+	VFMADD213PS c1<>+0(SB), Y13, Y11
+
+	// for a > 0 scale by 2ⁿ⁻¹ and double at the end: n = 128 has no float32 2ⁿ
+	VXORPS    Y14, Y14, Y14
+	VCMPPS    $0x1e, Y14, Y10, Y14
+	VPSUBD    expunit<>+0(SB), Y12, Y15
+	VBLENDVPS Y14, Y15, Y12, Y12
+
+	// e^a = s + (t·s)·p = s·(1 + t·p)
+	VMULPS      Y12, Y13, Y13
+	VFMADD213PS Y12, Y11, Y13
+	VADDPS      Y13, Y13, Y11
+	VBLENDVPS   Y14, Y11, Y13, Y13
+
+	// +Inf above expmax (n >= 129 would wrap the exponent field)
+	VCMPPS    $0x1e, expmax<>+0(SB), Y10, Y14
+	VBLENDVPS Y14, posinf<>+0(SB), Y13, Y13
+
+	// +0 below expmin (the shifted n has wrapped there)
+	VCMPPS      $0x11, expmin<>+0(SB), Y10, Y10
+	VANDNPS     Y13, Y10, Y13
+	VXORPS      Y10, Y10, Y10
+	VFMADD231PS 352(CX)(SI*1), Y13, Y10
+	VMOVUPS     Y13, 352(AX)(SI*1)
+	VMOVAPS     Y13, Y11
+	JMP         scaleExpSumDotAVX2_exped28
+
+scaleExpSumDotAVX2_fullrange29:
+	// n = round(a·log2e) by the magic bias; s = 2ⁿ from its low bits
+	VMOVUPS     Y3, Y11
+	VFMADD231PS Y2, Y10, Y11
+	VPSLLD      $0x17, Y11, Y12
+	VSUBPS      Y3, Y11, Y11
+
+	// t = a - n·ln2hi - n·ln2lo
+	VMOVAPS      Y10, Y13
+	VFNMADD231PS ln2hi<>+0(SB), Y11, Y13
+	VFNMADD231PS ln2lo<>+0(SB), Y11, Y13
+
+	// p = c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))
+	VMOVUPS     c4<>+0(SB), Y11
+	VFMADD231PS c5<>+0(SB), Y13, Y11
+	VFMADD213PS c3<>+0(SB), Y13, Y11
+	VFMADD213PS c2<>+0(SB), Y13, Y11
+	VFMADD213PS c1<>+0(SB), Y13, Y11
+
+	// for a > 0 scale by 2ⁿ⁻¹ and double at the end: n = 128 has no float32 2ⁿ
+	VXORPS    Y14, Y14, Y14
+	VCMPPS    $0x1e, Y14, Y10, Y14
+	VPSUBD    expunit<>+0(SB), Y12, Y15
+	VBLENDVPS Y14, Y15, Y12, Y12
+
+	// e^a = s + (t·s)·p = s·(1 + t·p)
+	VMULPS      Y12, Y13, Y13
+	VFMADD213PS Y12, Y11, Y13
+	VADDPS      Y13, Y13, Y11
+	VBLENDVPS   Y14, Y11, Y13, Y13
+
+	// +Inf above expmax (n >= 129 would wrap the exponent field)
+	VCMPPS    $0x1e, expmax<>+0(SB), Y10, Y14
+	VBLENDVPS Y14, posinf<>+0(SB), Y13, Y13
+
+	// +0 below expmin (the shifted n has wrapped there)
+	VCMPPS      $0x11, expmin<>+0(SB), Y10, Y10
+	VANDNPS     Y13, Y10, Y13
+	VXORPS      Y10, Y10, Y10
+	VFMADD231PS 384(CX)(SI*1), Y13, Y10
+	VMOVUPS     Y13, 384(AX)(SI*1)
+	VMOVAPS     Y13, Y11
+	JMP         scaleExpSumDotAVX2_exped30
+
+scaleExpSumDotAVX2_fullrange31:
+	// n = round(a·log2e) by the magic bias; s = 2ⁿ from its low bits
+	VMOVUPS     Y3, Y11
+	VFMADD231PS Y2, Y10, Y11
+	VPSLLD      $0x17, Y11, Y12
+	VSUBPS      Y3, Y11, Y11
+
+	// t = a - n·ln2hi - n·ln2lo
+	VMOVAPS      Y10, Y13
+	VFNMADD231PS ln2hi<>+0(SB), Y11, Y13
+	VFNMADD231PS ln2lo<>+0(SB), Y11, Y13
+
+	// p = c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))
+	VMOVUPS     c4<>+0(SB), Y11
+	VFMADD231PS c5<>+0(SB), Y13, Y11
+	VFMADD213PS c3<>+0(SB), Y13, Y11
+	VFMADD213PS c2<>+0(SB), Y13, Y11
+	VFMADD213PS c1<>+0(SB), Y13, Y11
+
+	// for a > 0 scale by 2ⁿ⁻¹ and double at the end: n = 128 has no float32 2ⁿ
+	VXORPS    Y14, Y14, Y14
+	VCMPPS    $0x1e, Y14, Y10, Y14
+	VPSUBD    expunit<>+0(SB), Y12, Y15
+	VBLENDVPS Y14, Y15, Y12, Y12
+
+	// e^a = s + (t·s)·p = s·(1 + t·p)
+	VMULPS      Y12, Y13, Y13
+	VFMADD213PS Y12, Y11, Y13
+	VADDPS      Y13, Y13, Y11
+	VBLENDVPS   Y14, Y11, Y13, Y13
+
+	// +Inf above expmax (n >= 129 would wrap the exponent field)
+	VCMPPS    $0x1e, expmax<>+0(SB), Y10, Y14
+	VBLENDVPS Y14, posinf<>+0(SB), Y13, Y13
+
+	// +0 below expmin (the shifted n has wrapped there)
+	VCMPPS      $0x11, expmin<>+0(SB), Y10, Y10
+	VANDNPS     Y13, Y10, Y13
+	VXORPS      Y10, Y10, Y10
+	VFMADD231PS 416(CX)(SI*1), Y13, Y10
+	VMOVUPS     Y13, 416(AX)(SI*1)
+	VMOVAPS     Y13, Y11
+	JMP         scaleExpSumDotAVX2_exped32
+
+scaleExpSumDotAVX2_fullrange33:
+	// n = round(a·log2e) by the magic bias; s = 2ⁿ from its low bits
+	VMOVUPS     Y3, Y11
+	VFMADD231PS Y2, Y10, Y11
+	VPSLLD      $0x17, Y11, Y12
+	VSUBPS      Y3, Y11, Y11
+
+	// t = a - n·ln2hi - n·ln2lo
+	VMOVAPS      Y10, Y13
+	VFNMADD231PS ln2hi<>+0(SB), Y11, Y13
+	VFNMADD231PS ln2lo<>+0(SB), Y11, Y13
+
+	// p = c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))
+	VMOVUPS     c4<>+0(SB), Y11
+	VFMADD231PS c5<>+0(SB), Y13, Y11
+	VFMADD213PS c3<>+0(SB), Y13, Y11
+	VFMADD213PS c2<>+0(SB), Y13, Y11
+	VFMADD213PS c1<>+0(SB), Y13, Y11
+
+	// for a > 0 scale by 2ⁿ⁻¹ and double at the end: n = 128 has no float32 2ⁿ
+	VXORPS    Y14, Y14, Y14
+	VCMPPS    $0x1e, Y14, Y10, Y14
+	VPSUBD    expunit<>+0(SB), Y12, Y15
+	VBLENDVPS Y14, Y15, Y12, Y12
+
+	// e^a = s + (t·s)·p = s·(1 + t·p)
+	VMULPS      Y12, Y13, Y13
+	VFMADD213PS Y12, Y11, Y13
+	VADDPS      Y13, Y13, Y11
+	VBLENDVPS   Y14, Y11, Y13, Y13
+
+	// +Inf above expmax (n >= 129 would wrap the exponent field)
+	VCMPPS    $0x1e, expmax<>+0(SB), Y10, Y14
+	VBLENDVPS Y14, posinf<>+0(SB), Y13, Y13
+
+	// +0 below expmin (the shifted n has wrapped there)
+	VCMPPS      $0x11, expmin<>+0(SB), Y10, Y10
+	VANDNPS     Y13, Y10, Y13
+	VXORPS      Y10, Y10, Y10
+	VFMADD231PS 448(CX)(SI*1), Y13, Y10
+	VMOVUPS     Y13, 448(AX)(SI*1)
+	VMOVAPS     Y13, Y11
+	JMP         scaleExpSumDotAVX2_exped34
+
+scaleExpSumDotAVX2_fullrange35:
+	// n = round(a·log2e) by the magic bias; s = 2ⁿ from its low bits
+	VMOVUPS     Y3, Y11
+	VFMADD231PS Y2, Y10, Y11
+	VPSLLD      $0x17, Y11, Y12
+	VSUBPS      Y3, Y11, Y11
+
+	// t = a - n·ln2hi - n·ln2lo
+	VMOVAPS      Y10, Y13
+	VFNMADD231PS ln2hi<>+0(SB), Y11, Y13
+	VFNMADD231PS ln2lo<>+0(SB), Y11, Y13
+
+	// p = c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))
+	VMOVUPS     c4<>+0(SB), Y11
+	VFMADD231PS c5<>+0(SB), Y13, Y11
+	VFMADD213PS c3<>+0(SB), Y13, Y11
+	VFMADD213PS c2<>+0(SB), Y13, Y11
+	VFMADD213PS c1<>+0(SB), Y13, Y11
+
+	// for a > 0 scale by 2ⁿ⁻¹ and double at the end: n = 128 has no float32 2ⁿ
+	VXORPS    Y14, Y14, Y14
+	VCMPPS    $0x1e, Y14, Y10, Y14
+	VPSUBD    expunit<>+0(SB), Y12, Y15
+	VBLENDVPS Y14, Y15, Y12, Y12
+
+	// e^a = s + (t·s)·p = s·(1 + t·p)
+	VMULPS      Y12, Y13, Y13
+	VFMADD213PS Y12, Y11, Y13
+	VADDPS      Y13, Y13, Y11
+	VBLENDVPS   Y14, Y11, Y13, Y13
+
+	// +Inf above expmax (n >= 129 would wrap the exponent field)
+	VCMPPS    $0x1e, expmax<>+0(SB), Y10, Y14
+	VBLENDVPS Y14, posinf<>+0(SB), Y13, Y13
+
+	// +0 below expmin (the shifted n has wrapped there)
+	VCMPPS      $0x11, expmin<>+0(SB), Y10, Y10
+	VANDNPS     Y13, Y10, Y13
+	VXORPS      Y10, Y10, Y10
+	VFMADD231PS 480(CX)(SI*1), Y13, Y10
+	VMOVUPS     Y13, 480(AX)(SI*1)
+	VMOVAPS     Y13, Y11
+	JMP         scaleExpSumDotAVX2_exped36
+
+scaleExpSumDotAVX2_fullrange37:
+	// n = round(a·log2e) by the magic bias; s = 2ⁿ from its low bits
+	VMOVUPS     Y3, Y8
+	VFMADD231PS Y2, Y9, Y8
+	VPSLLD      $0x17, Y8, Y10
+	VSUBPS      Y3, Y8, Y8
+
+	// t = a - n·ln2hi - n·ln2lo
+	VMOVAPS      Y9, Y11
+	VFNMADD231PS ln2hi<>+0(SB), Y8, Y11
+	VFNMADD231PS ln2lo<>+0(SB), Y8, Y11
+
+	// p = c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))
+	VMOVUPS     c4<>+0(SB), Y8
+	VFMADD231PS c5<>+0(SB), Y11, Y8
+	VFMADD213PS c3<>+0(SB), Y11, Y8
+	VFMADD213PS c2<>+0(SB), Y11, Y8
+	VFMADD213PS c1<>+0(SB), Y11, Y8
+
+	// for a > 0 scale by 2ⁿ⁻¹ and double at the end: n = 128 has no float32 2ⁿ
+	VXORPS    Y12, Y12, Y12
+	VCMPPS    $0x1e, Y12, Y9, Y12
+	VPSUBD    expunit<>+0(SB), Y10, Y13
+	VBLENDVPS Y12, Y13, Y10, Y10
+
+	// e^a = s + (t·s)·p = s·(1 + t·p)
+	VMULPS      Y10, Y11, Y11
+	VFMADD213PS Y10, Y8, Y11
+	VADDPS      Y11, Y11, Y8
+	VBLENDVPS   Y12, Y8, Y11, Y11
+
+	// +Inf above expmax (n >= 129 would wrap the exponent field)
+	VCMPPS    $0x1e, expmax<>+0(SB), Y9, Y12
+	VBLENDVPS Y12, posinf<>+0(SB), Y11, Y11
+
+	// +0 below expmin (the shifted n has wrapped there)
+	VCMPPS      $0x11, expmin<>+0(SB), Y9, Y8
+	VANDNPS     Y11, Y8, Y11
+	VXORPS      Y9, Y9, Y9
+	VFMADD231PS (CX)(SI*1), Y11, Y9
+	VMOVUPS     Y11, (AX)(SI*1)
+	VMOVAPS     Y11, Y8
+	JMP         scaleExpSumDotAVX2_exped38
+
+scaleExpSumDotAVX2_fullrange39:
+	// n = round(a·log2e) by the magic bias; s = 2ⁿ from its low bits
+	VMOVUPS     Y3, Y0
+	VFMADD231PS Y2, Y9, Y0
+	VPSLLD      $0x17, Y0, Y1
+	VSUBPS      Y3, Y0, Y0
+
+	// t = a - n·ln2hi - n·ln2lo
+	VMOVAPS      Y9, Y2
+	VFNMADD231PS ln2hi<>+0(SB), Y0, Y2
+	VFNMADD231PS ln2lo<>+0(SB), Y0, Y2
+
+	// p = c1 + t·(c2 + t·(c3 + t·(c4 + t·c5)))
+	VMOVUPS     c4<>+0(SB), Y0
+	VFMADD231PS c5<>+0(SB), Y2, Y0
+	VFMADD213PS c3<>+0(SB), Y2, Y0
+	VFMADD213PS c2<>+0(SB), Y2, Y0
+	VFMADD213PS c1<>+0(SB), Y2, Y0
+
+	// for a > 0 scale by 2ⁿ⁻¹ and double at the end: n = 128 has no float32 2ⁿ
+	VXORPS    Y3, Y3, Y3
+	VCMPPS    $0x1e, Y3, Y9, Y3
+	VPSUBD    expunit<>+0(SB), Y1, Y10
+	VBLENDVPS Y3, Y10, Y1, Y1
+
+	// e^a = s + (t·s)·p = s·(1 + t·p)
+	VMULPS      Y1, Y2, Y2
+	VFMADD213PS Y1, Y0, Y2
+	VADDPS      Y2, Y2, Y0
+	VBLENDVPS   Y3, Y0, Y2, Y2
+
+	// +Inf above expmax (n >= 129 would wrap the exponent field)
+	VCMPPS    $0x1e, expmax<>+0(SB), Y9, Y3
+	VBLENDVPS Y3, posinf<>+0(SB), Y2, Y2
+
+	// +0 below expmin (the shifted n has wrapped there)
+	VCMPPS  $0x11, expmin<>+0(SB), Y9, Y0
+	VANDNPS Y2, Y0, Y2
+	VANDPS  Y8, Y2, Y2
+	VXORPS  Y9, Y9, Y9
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, (SP)
+	LEAQ    (CX)(SI*1), CX
+	XORQ    DX, DX
+
+copytail20:
+	VMOVSS      (CX)(DX*4), X0
+	VMOVSS      X0, (SP)(DX*4)
+	INCQ        DX
+	CMPQ        DX, BX
+	JB          copytail20
+	VMOVUPS     (SP), Y0
+	VFMADD231PS Y0, Y2, Y9
+	VMOVUPS     Y2, (SP)
+	LEAQ        (AX)(SI*1), AX
+	XORQ        CX, CX
+
+copytail21:
+	VMOVSS  (SP)(CX*4), X0
+	VMOVSS  X0, (AX)(CX*4)
+	INCQ    CX
+	CMPQ    CX, BX
+	JB      copytail21
+	VMOVAPS Y2, Y8
+	JMP     scaleExpSumDotAVX2_exped40

@@ -83,3 +83,13 @@ func sumWhereInAVX512(e []float32, z []float32, s float32, b float32, lo float32
 //
 //go:noescape
 func sumWhereInAVX2(e []float32, z []float32, s float32, b float32, lo float32, hi float32) float64
+
+// scaleExpSumDotAVX512 sets dst[i] = e^(s·x[i] - c) and returns Σ dst[i] and Σ dst[i]·x[i], accumulated in float64. It requires len(dst) == len(x) > 0.
+//
+//go:noescape
+func scaleExpSumDotAVX512(dst []float32, x []float32, s float32, c float32) (sum float64, dot float64)
+
+// scaleExpSumDotAVX2 sets dst[i] = e^(s·x[i] - c) and returns Σ dst[i] and Σ dst[i]·x[i], accumulated in float64. It requires len(dst) == len(x) > 0.
+//
+//go:noescape
+func scaleExpSumDotAVX2(dst []float32, x []float32, s float32, c float32) (sum float64, dot float64)

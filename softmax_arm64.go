@@ -93,3 +93,10 @@ func maxSumNEON(x []float32, s float32) (float32, float64) {
 	}
 	return mx, total
 }
+
+// scaleExpSumDotNEON is scaleExpSum and then Dot of the result with x: two
+// NEON passes where amd64 has one fused kernel (the sampler's entropy).
+func scaleExpSumDotNEON(dst, x []float32, s, c float32) (sum, dot float64) {
+	sum = scaleExpSumNEON(dst, x, s, c)
+	return sum, float64(dotNEON(dst, x))
+}

@@ -120,3 +120,68 @@ func ExampleSumWhereIn() {
 	// 0.75
 	// 0.625
 }
+
+// TestScaleExpSumDot checks the fused exponential, sum and dot on every
+// level: dst bit for bit as ScaleExpSum writes it (the same exponential),
+// the sum within ScaleExpSum's bound of Σ dst in float64, and the dot within
+// 24·2⁻²⁴·Σ|dst·x| of the float64 dot, at every length to 300 and longer
+// ones, for unaligned slices and in place. A -Inf score makes dot NaN.
+func TestScaleExpSumDot(t *testing.T) {
+	lengths := []int{}
+	for n := 0; n <= 300; n++ {
+		lengths = append(lengths, n)
+	}
+	lengths = append(lengths, 1023, 4099, 65536+37)
+	tu.ForEachISA(t, func(t *testing.T, isa lmhead.ISA) {
+		r := tu.Rand(78)
+		for _, n := range lengths {
+			off := n % 3
+			x := make([]float32, n+off)[off:]
+			for i := range x {
+				x[i] = float32(r.NormFloat64() * 4)
+			}
+			s, c := float32(0.5+r.Float64()), float32(r.NormFloat64()*3)
+			want := make([]float32, n)
+			lmhead.ScaleExpSum(want, x, s, c)
+			dst := make([]float32, n+1)[1:]
+			sum, dot := lmhead.ScaleExpSumDot(dst, x, s, c)
+			var rs, rd, ad float64
+			for i := range x {
+				if math.Float32bits(dst[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("n=%d [%d]: %v, ScaleExpSum wrote %v", n, i, dst[i], want[i])
+				}
+				rs += float64(dst[i])
+				rd += float64(dst[i]) * float64(x[i])
+				ad += math.Abs(float64(dst[i]) * float64(x[i]))
+			}
+			if math.Abs(sum-rs) > 8*rs/(1<<24) || math.Abs(dot-rd) > 24*ad/(1<<24)+1e-30 {
+				t.Fatalf("n=%d: sum %v dot %v, float64 %v %v", n, sum, dot, rs, rd)
+			}
+			// In place.
+			s2, d2 := lmhead.ScaleExpSumDot(x, x, s, c)
+			if s2 != sum || math.Abs(d2-dot) > 24*ad/(1<<24)+1e-30 {
+				t.Fatalf("n=%d in place: sum %v dot %v, want %v %v", n, s2, d2, sum, dot)
+			}
+		}
+		// Every tail length with c = -100: the lanes past the tail would
+		// hold e^100 = +Inf, which must not reach the sums.
+		for n := 1; n <= 40; n++ {
+			x := make([]float32, n)
+			for i := range x {
+				x[i] = -100
+			}
+			sum, dot := lmhead.ScaleExpSumDot(make([]float32, n), x, 1, -100)
+			require.Equal(t, float64(n), sum, "n=%d", n)
+			require.Equal(t, -100*float64(n), dot, "n=%d", n)
+		}
+		x := []float32{1, float32(math.Inf(-1)), 2}
+		dst := make([]float32, 3)
+		sum, dot := lmhead.ScaleExpSumDot(dst, x, 1, 2)
+		require.InDelta(t, math.Exp(-1)+1, sum, 1e-6)
+		require.True(t, math.IsNaN(dot), "dot with a -Inf score: %v", dot)
+		require.Zero(t, dst[1])
+	})
+	require.PanicsWithValue(t, "lmhead.ScaleExpSumDot: len(dst)=2, len(x)=3, want equal", func() {
+		lmhead.ScaleExpSumDot(make([]float32, 2), make([]float32, 3), 1, 0)
+	})
+}

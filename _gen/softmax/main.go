@@ -34,7 +34,7 @@ func main() {
 	// amd64 explicitly: the stubs file name ends in _stubs, not _amd64, so
 	// the file name alone does not restrict it to amd64.
 	ConstraintExpr("amd64,!purego")
-	for _, gen := range []func(*vec.ISA){expK, maxK, argmaxK, scaleExpSumK, maxSumK, expMulK, scaleShiftK, sumWhereInK} {
+	for _, gen := range []func(*vec.ISA){expK, maxK, argmaxK, scaleExpSumK, maxSumK, expMulK, scaleShiftK, sumWhereInK, scaleExpSumDotK} {
 		for _, v := range vec.Levels() {
 			gen(v)
 		}
@@ -1060,25 +1060,46 @@ func (k *kern) scaledArgs(x Register, j GPVirtual, first, cnt int, tail bool, s,
 //
 // chunk is how many vectors go through one expGroup: the AVX2 range check
 // needs all their arguments in registers at once.
-func (k *kern) expSum(dst, x Register, j GPVirtual, cnt, chunk int, tail bool, s, negc, part VecVirtual) {
+//
+// If dpart is not nil, Σ e·x over the vectors is summed into it too (x
+// reloaded: the arguments are clobbered by the exponential).
+func (k *kern) expSum(dst, x Register, j GPVirtual, cnt, chunk int, tail bool, s, negc, part, dpart VecVirtual) {
 	for c0 := 0; c0 < cnt; c0 += chunk {
 		args := k.scaledArgs(x, j, c0, min(chunk, cnt-c0), tail, s, negc)
 		// g is allocated here, not in the callback: AVX2 emits the callback
 		// twice (fast and full-range path), both must write the same g.
-		g := part
+		g, dg := part, dpart
 		if c0 > 0 {
 			g = k.v.Vec()
+			if dpart != nil {
+				dg = k.v.Vec()
+			}
 		}
 		k.expGroup(args, true, func(u int, f VecVirtual) {
+			if tail {
+				// The lanes past the tail hold e^(-c), which may be +Inf:
+				// zero them for the sums (the store takes the tail only).
+				k.zeroTail(f)
+			}
+			if dpart != nil {
+				// dg += e·x, x reloaded before dst[u] is stored (dst may
+				// be x); past the tail e = 0 and x is masked or 0.
+				xm := k.mem(x, j, c0+u)
+				if u == 0 {
+					k.zero(dg)
+				}
+				if tail {
+					k.v.TailFMA(xm, f, dg)
+				} else {
+					VFMADD231PS(xm, f, dg)
+				}
+			}
 			if dst != nil {
 				if tail {
 					k.tailStore(f, k.mem(dst, j, c0+u))
 				} else {
 					VMOVUPS(f, k.mem(dst, j, c0+u))
 				}
-			}
-			if tail {
-				k.zeroTail(f)
 			}
 			if u == 0 {
 				VMOVAPS(f, g)
@@ -1088,6 +1109,9 @@ func (k *kern) expSum(dst, x Register, j GPVirtual, cnt, chunk int, tail bool, s
 		})
 		if c0 > 0 {
 			VADDPS(g, part, part)
+			if dpart != nil {
+				VADDPS(dg, dpart, dpart)
+			}
 		}
 	}
 }
@@ -1114,11 +1138,42 @@ func scaleExpSumK(v *vec.ISA) {
 	part := v.Vec()
 	k.loop(n, sumGroup, func(j GPVirtual, cnt int, tail bool) {
 		Comment("dst = e^(s·x - c); part = Σ over the group, in float32")
-		k.expSum(dst, x, j, cnt, 4, tail, s, negc, part)
+		k.expSum(dst, x, j, cnt, 4, tail, s, negc, part, nil)
 		k.flush(part, acc)
 	})
 	sum := k.hsumPD(acc)
 	k.ret(func() { storeF64(sum, 0) })
+}
+
+// scaleExpSumDotK is scaleExpSum that also returns Σ dst[i]·x[i]: the
+// sampler's entropy, H = ln W + c - s·Σe·x/W, without a second pass over
+// e and x (which together fill a 1 MiB L2 at a 128k vocabulary).
+func scaleExpSumDotK(v *vec.ISA) {
+	k := newKern(v, "scaleExpSumDot", "func(dst, x []float32, s, c float32) (sum, dot float64)",
+		"%s sets dst[i] = e^(s·x[i] - c) and returns Σ dst[i] and Σ dst[i]·x[i], accumulated in float64. It requires len(dst) == len(x) > 0.")
+	dst := Load(Param("dst").Base(), GP64())
+	x := Load(Param("x").Base(), GP64())
+	n := Load(Param("x").Len(), GP64())
+	s, negc := k.param("s"), k.negParam("c")
+	k.flushToZero()
+	k.holdExp(true)
+	acc := [2]VecVirtual{v.Vec(), v.Vec()}
+	dacc := [2]VecVirtual{v.Vec(), v.Vec()}
+	for _, a := range append(acc[:], dacc[:]...) {
+		k.zero(a)
+	}
+	part, dpart := v.Vec(), v.Vec()
+	k.loop(n, sumGroup, func(j GPVirtual, cnt int, tail bool) {
+		Comment("dst = e^(s·x - c); part = Σ e, dpart = Σ e·x over the group, in float32")
+		// AVX2 has 16 registers: with the four more accumulators, the range
+		// check can hold one argument at a time (as maxSum's does).
+		k.expSum(dst, x, j, cnt, map[bool]int{false: 1, true: 4}[v.Wide()], tail, s, negc, part, dpart)
+		k.flush(part, acc)
+		k.flush(dpart, dacc)
+	})
+	sum := k.hsumPD(acc)
+	dot := k.hsumPD(dacc)
+	k.ret(func() { storeF64(sum, 0); storeF64(dot, 1) })
 }
 
 func expMulK(v *vec.ISA) {
@@ -1450,7 +1505,7 @@ func maxSumK(v *vec.ISA) {
 		k.zero(acc[1])
 		k.loop(nelem, sumGroup, func(j GPVirtual, cnt int, tail bool) {
 			// (AVX2 has registers for one argument at a time here.)
-			k.expSum(nil, x, j, cnt, map[bool]int{false: 1, true: 4}[v.Wide()], tail, s, negm, part)
+			k.expSum(nil, x, j, cnt, map[bool]int{false: 1, true: 4}[v.Wide()], tail, s, negm, part, nil)
 			k.flush(part, acc)
 		})
 		k.hsumPD(acc)
