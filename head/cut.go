@@ -61,17 +61,25 @@ func (s *Sampler) cuttable(frac float64, last bool) bool {
 	return s.cutOK && last && frac >= 0.5 && c.MinP == 0 && c.XTCProbability == 0 && c.MirostatTau == 0
 }
 
-// flatE computes e over every token, if not yet, without block statistics.
-func (s *Sampler) flatE(p *pass) {
-	if !p.haveE {
-		p.total = s.expSums(p.x, p.inv, p.c, false)
-		p.haveE = true
+// flatE computes e over every token, if not yet, without block
+// statistics; with Σ e·x for the entropy if dot is set.
+func (s *Sampler) flatE(p *pass, dot bool) {
+	if p.haveE {
+		return
 	}
+	p.haveE = true
+	if !dot {
+		p.total = s.expSums(p.x, p.inv, p.c, false)
+		return
+	}
+	s.blocks = false
+	p.total, p.sex = lmhead.ScaleExpSumDot(s.e[:len(p.x)], p.x, p.inv, p.c)
+	p.haveSex = true
 }
 
 // cutTopP leaves top-p (frac tp) to the draw.
 func (s *Sampler) cutTopP(p *pass, tp float64) {
-	s.flatE(p)
+	s.flatE(p, false)
 	p.cut = cut{kind: cutTopP, target: tp * p.total, frac: tp}
 }
 
@@ -80,7 +88,7 @@ func (s *Sampler) cutTopP(p *pass, tp float64) {
 // The key is the one typical computes with ScaleShift; SumWhereIn rounds
 // it the same way, so the keys are never stored.
 func (s *Sampler) cutTypical(p *pass, tp float64) {
-	s.flatE(p)
+	s.flatE(p, true)
 	h, _ := s.entropy(p)
 	b := float32(float64(p.c) + math.Log(p.total) - h)
 	p.cut = cut{kind: cutTypical, target: tp * p.total, frac: tp, inv: p.inv, b: b}

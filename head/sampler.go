@@ -595,7 +595,7 @@ func (s *Sampler) distribution(x []float32, list []int32, inv float32, filter bo
 			s.m = m
 			p.x = x
 		}
-		p.inv, p.c = dInv, dInv*m
+		p.inv, p.c, p.haveSex = dInv, dInv*m, false
 		if p.list == nil {
 			p.total = s.expSums(x, p.inv, p.c, cfg.MirostatTau > 0)
 		} else {

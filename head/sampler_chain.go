@@ -38,6 +38,10 @@ type pass struct {
 	total  float64 // Σ e over list (over all once haveE)
 	haveE  bool    // list == nil and e is computed over all (with block statistics if s.blocks)
 	cut    cut     // list == nil: the set is a prefix of an order, tested per drawn token
+	sex    float64 // Σ e·x over every token, if haveSex
+	// haveSex: sex was computed with e (ScaleExpSumDot); it is NaN if a
+	// score is -Inf.
+	haveSex bool
 }
 
 // filter runs the configured filters (if filter is true) on x, whose
@@ -522,10 +526,15 @@ func (s *Sampler) entropy(p *pass) (h float64, count int) {
 	x, e := p.x, s.e
 	var sey float64 // Σ e·x
 	if p.list == nil {
-		// One kernel call when no score is -Inf (e·x is then finite,
-		// as +Inf scores never reach here); else block by block.
-		if d := lmhead.Dot(e[:len(x)], x); d == d && !math.IsInf(float64(d), 0) {
-			sey = float64(d)
+		// One kernel call, or none if e came with Σ e·x, when no score
+		// is -Inf (e·x is then finite, as +Inf scores never reach
+		// here); else block by block.
+		d := p.sex
+		if !p.haveSex {
+			d = float64(lmhead.Dot(e[:len(x)], x))
+		}
+		if !math.IsNaN(d) && !math.IsInf(d, 0) {
+			sey = d
 			count = len(x)
 		}
 	}
@@ -659,7 +668,7 @@ func (s *Sampler) xtc(p *pass) {
 func (s *Sampler) dynInv(p *pass) float32 {
 	c := s.cfg
 	if p.list == nil {
-		s.flatE(p) // the entropy needs e and its total, not block statistics
+		s.flatE(p, true) // the entropy needs e, its total and Σ e·x, not block statistics
 	}
 	h, count := s.entropy(p)
 	if count <= 1 {
