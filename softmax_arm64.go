@@ -94,9 +94,18 @@ func maxSumNEON(x []float32, s float32) (float32, float64) {
 	return mx, total
 }
 
-// scaleExpSumDotNEON is scaleExpSum and then Dot of the result with x: two
-// NEON passes where amd64 has one fused kernel (the sampler's entropy).
+// scaleExpSumDotNEON is scaleExpSum and then Dot of the result with x,
+// two NEON kernels where amd64 has one fused pass, run over chunks of 256
+// through a stack buffer: the dot needs x after dst is written, and dst
+// may be x. The chunk stays in L1 between the two.
 func scaleExpSumDotNEON(dst, x []float32, s, c float32) (sum, dot float64) {
-	sum = scaleExpSumNEON(dst, x, s, c)
-	return sum, float64(dotNEON(dst, x))
+	var buf [256]float32
+	for i := 0; i < len(x); i += len(buf) {
+		xs := x[i:min(i+len(buf), len(x))]
+		t := buf[:len(xs)]
+		sum += scaleExpSumNEON(t, xs, s, c)
+		dot += float64(dotNEON(t, xs))
+		copy(dst[i:], t)
+	}
+	return sum, dot
 }
