@@ -545,9 +545,14 @@ func (k *kernel) q4k2(sc Mem, low VecVirtual) {
 // d·sc·(q−32) exactly; the /4 is folded into the scale vector (exact: d/4
 // of the smallest subnormal half, 2⁻²⁶, is a normal float32).
 //
-// The bytes of Q go through a stack slot, so that VPMOVSXBD can take its 16
-// (or 8) bytes from memory: from a register, every 16 bytes past the first
-// would cost an extract on the shuffle port.
+// On AVX2 the bytes of Q and the scales go through stack slots, so that
+// VPMOVSXBD and VBROADCASTSS take them from memory: from a register, every
+// 16 bytes past the first would cost an extract on the shuffle port. On
+// AVX-512 they stay in registers (VEXTRACTI32X4 for the bytes, VPERMPS for
+// the scales): on Zen 5 a load from a 64-byte slot stored a few
+// instructions earlier is not forwarded from the store and waits for it,
+// which made the stack version take 34 µs on the l2 shape, against 16 µs
+// in registers (BenchmarkGemvFormat/Q6_K/avx512/l2).
 //
 // Per 16 weights, both levels: VPMOVSXBD, VCVTDQ2PS, the scale multiply
 // (broadcast from the scale slot) and the FMA with x. The byte assembly
@@ -569,8 +574,10 @@ func q6kKernel(v *vec.ISA, name string, sums bool) {
 	var sc, qb Mem
 	var c3c, cc0, caa VecVirtual
 	setup := func() {
-		sc = AllocLocal(64)
-		qb = AllocLocal(256)
+		if !v.Wide() {
+			sc = AllocLocal(64)
+			qb = AllocLocal(256)
+		}
 		if v.Wide() {
 			c3c, cc0, caa = ZMM(), ZMM(), ZMM()
 			VMOVDQU64(bytesConst("kq_3c", 0x3c), c3c)
@@ -579,16 +586,33 @@ func q6kKernel(v *vec.ISA, name string, sums bool) {
 		}
 	}
 	body := func() {
-		k.q6kScales(sc)
+		var scv VecVirtual
+		if v.Wide() {
+			scv = k.q6kScalesReg()
+		} else {
+			k.q6kScales(sc)
+		}
 		if v.Wide() {
 			for h := 0; h < 2; h++ {
-				k.q6kBytes512(h, qb.Offset(128*h), c3c, cc0, caa)
+				qs := k.q6kBytes512(h, c3c, cc0, caa)
 				Commentf("acc += (4·(q−32))·(d·sc/4)·x for weights %d-%d", 128*h, 128*h+127)
 				for g := 0; g < 8; g++ {
 					q := ZMM()
-					VPMOVSXBD(qb.Offset(128*h+16*g), q)
+					src := qs[g/4]
+					if g%4 == 0 {
+						VPMOVSXBD(src.AsX(), q)
+					} else {
+						t := XMM()
+						VEXTRACTI32X4(U8(g%4), src, t)
+						VPMOVSXBD(t, q)
+					}
 					VCVTDQ2PS(q, q)
-					VMULPS_BCST(sc.Offset(4*(8*h+g)), q, q)
+					// lane j of the scales in every lane, from the register:
+					// a load from the slot just stored stalls on AMD.
+					bs, ix := ZMM(), ZMM()
+					VMOVDQU32(laneIdx(8*h+g), ix)
+					VPERMPS(scv, ix, bs)
+					VMULPS(bs, q, q)
 					VFMADD231PS(k.xm(128*h+16*g), q, k.acc[g%4])
 				}
 			}
@@ -657,6 +681,25 @@ func (k *kernel) q6k2Sums(sc, qb Mem) {
 	}
 }
 
+// laneIdx is the VPERMPS index vector that takes lane j into every lane.
+func laneIdx(j int) Mem {
+	return table(fmt.Sprintf("kq_lane%d", j), func(int) uint32 { return uint32(j) })
+}
+
+// q6kScalesReg returns the 16 float32 scales d·sc_j/4 of the Q6_K block at
+// k.p in a register (AVX-512).
+func (k *kernel) q6kScalesReg() VecVirtual {
+	Comment("d·sc/4 of the 16 sub-blocks: int8 scales → float32, times d/4")
+	d, s := ZMM(), ZMM()
+	VPBROADCASTW(k.bm(q6kD), d.AsY()) // reads exactly the 2 bytes of d
+	VCVTPH2PS(d.AsY(), d)
+	VMULPS_BCST(quarter(), d, d)
+	VPMOVSXBD(k.bm(q6kScales), s)
+	VCVTDQ2PS(s, s)
+	VMULPS(d, s, s)
+	return s
+}
+
 // q6kScales stores the 16 float32 scales d·sc_j/4 of the Q6_K block at k.p
 // to the stack slot out.
 func (k *kernel) q6kScales(out Mem) {
@@ -685,7 +728,7 @@ func (k *kernel) q6kScales(out Mem) {
 	}
 }
 
-// q6kBytes512 assembles the 128 bytes Q = 4·(q−32) of half h into qb.
+// q6kBytes512 returns the 128 bytes Q = 4·(q−32) of half h in two registers.
 //
 // ql is the 64 bytes ql[64h:64h+64]; qh' the 32 bytes qh[32h:32h+32] ^ 0xaa
 // in both 256-bit halves. Bytes 0-63 of Q (weights 0-63 of the half) are
@@ -697,7 +740,7 @@ func (k *kernel) q6kScales(out Mem) {
 // 0xc0. The shifts are 16-bit (there are no byte shifts): the bits a shift
 // moves from one byte into its neighbour land outside the mask.
 // VPTERNLOGD 0xf8 is A | (B & C).
-func (k *kernel) q6kBytes512(h int, qb Mem, c3c, cc0, caa VecVirtual) {
+func (k *kernel) q6kBytes512(h int, c3c, cc0, caa VecVirtual) (out [2]VecVirtual) {
 	Commentf("Q = 4·(q−32) as bytes, weights %d-%d", 128*h, 128*h+127)
 	ql, qh := ZMM(), ZMM()
 	VMOVDQU64(k.bm(64*h), ql)
@@ -714,8 +757,9 @@ func (k *kernel) q6kBytes512(h int, qb Mem, c3c, cc0, caa VecVirtual) {
 		}
 		VPANDD(c3c, l, l)
 		VPTERNLOGD(U8(0xf8), cc0, hb, l)
-		VMOVDQU64(l, qb.Offset(64*s))
+		out[s] = l
 	}
+	return out
 }
 
 // q6kBytes2 is q6kBytes512 on AVX2, 32 bytes at a time: group g = 2s+c
