@@ -70,19 +70,22 @@ type format struct {
 // machine (_gen/gemv: prefetchAVX2): with Zen 4's or Sapphire Rapids'
 // hardware prefetchers alone its AVX2 kernel reached 0.88× the read
 // bandwidth from DRAM and 0.98× with PREFETCHT0 1024 bytes ahead; on
-// AVX-512 no distance helped. The format kernels read fewer bytes per
-// instruction than the f32 ones, which only makes the hardware prefetchers'
-// job easier, so only the AVX2 F16 and BF16 kernels, the ones whose speed
-// per byte is closest to f32's, prefetch. The quantized kernels are bound by
-// their decoding (see the report in the README), where a prefetch would
-// only take a load slot. (When these kernels were written the shared
-// benchmark machine's DRAM bandwidth was too noisy, 3-8 GB/s, to measure
-// distances of their own.)
+// AVX-512 no distance helped. Of the F16 and BF16 kernels, only the AVX2
+// ones prefetch.
+//
+// Q8_0 and Q4_0 prefetch each row 8 KiB ahead on both levels. On Zen 5
+// (EPYC, family 26) the hardware prefetchers alone left them far below
+// their in-cache speed: at llama3.2-1b Q8_0 took 45 ms and Q4_0 41 ms with
+// no prefetch, 33 and 21 ms at 2 KiB, 29 and 14 ms at 4 KiB, 16 and 13 ms
+// at 8 KiB, no better at 16 KiB (best of three interleaved runs of
+// BenchmarkGemvFormat, AVX-512; AVX2 alike). Their decoding is slow
+// enough that the loads of four rows do not keep enough misses in flight
+// by themselves.
 var (
 	f16  = &format{name: "F16", blockWeights: 1, blockBytes: 2, prefetch2: 1024}
 	bf16 = &format{name: "BF16", blockWeights: 1, blockBytes: 2, prefetch2: 1024}
-	q8_0 = &format{name: "Q8_0", blockWeights: 32, blockBytes: 34}
-	q4_0 = &format{name: "Q4_0", blockWeights: 32, blockBytes: 18}
+	q8_0 = &format{name: "Q8_0", blockWeights: 32, blockBytes: 34, prefetch512: 8192, prefetch2: 8192}
+	q4_0 = &format{name: "Q4_0", blockWeights: 32, blockBytes: 18, prefetch512: 8192, prefetch2: 8192}
 )
 
 // rowsPerPass is how many rows one pass of the kernels computes: every x
