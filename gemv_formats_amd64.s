@@ -24,6 +24,9 @@ TEXT ·gemvF16AVX512(SB), NOSPLIT, $0-72
 	KMOVW (R9)(SI*2), K1
 
 gemvF16AVX512_nomask_AVX512:
+	CMPQ DI, $0x00000400
+	JAE  gemvF16AVX512_rows1_AVX512
+
 	// groups of 4 row(s)
 gemvF16AVX512_rows4_AVX512:
 	CMPQ   CX, $0x04
@@ -522,6 +525,9 @@ TEXT ·gemvBF16AVX512(SB), NOSPLIT, $0-72
 	KMOVW (R9)(SI*2), K1
 
 gemvBF16AVX512_nomask_AVX512:
+	CMPQ DI, $0x00000400
+	JAE  gemvBF16AVX512_rows1_AVX512
+
 	// groups of 4 row(s)
 gemvBF16AVX512_rows4_AVX512:
 	CMPQ   CX, $0x04
