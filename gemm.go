@@ -17,7 +17,8 @@ import (
 //     of one k are one 64-byte vector: the micro-kernels broadcast one
 //     weight and multiply it by 16 positions in one FMA;
 //   - rows of W, gemmPanelRows at a time: a panel that is decoded once (for
-//     formats other than F32) and then meets every position;
+//     formats other than F32, and BF16 on AVX-512, whose tiles read it in
+//     place) and then meets every position;
 //   - k, gemmKC columns at a time, so that the panel's slice (96 KiB) and
 //     the positions' slice (up to 128·1 KiB) stay in L2 and one tile's
 //     positions (two groups of 16 KiB) in L1 while the row tiles go by.
@@ -61,7 +62,8 @@ const (
 // k).
 //
 // For n = 1 it is [Matrix.Gemv]. For more, W is read (and, for formats
-// other than F32, decoded into float32) once per 128 positions, in panels
+// other than F32, decoded into float32, except BF16 on the AVX-512 level,
+// which is read in place) once per 128 positions, in panels
 // of 96 rows that meet every position in cache, so the cost per position
 // falls towards the FMA throughput of the core instead of the memory
 // bandwidth. Gemm does not allocate once its scratch (a per-size buffer in
