@@ -49,6 +49,11 @@ func TestNoAllocs(t *testing.T) {
 				"minp":   {Temperature: 0.9, MinP: 0.05, TopP: 1},
 				"all":    {Temperature: 0.9, TopK: 200, TopP: 0.95, MinP: 0.01},
 				"greedy": {TopP: 1},
+				// The cuts (rejection against SumWhereIn) and the entropy
+				// filters.
+				"typical":   {Temperature: 1, TypicalP: 0.9},
+				"topp-wide": {Temperature: 1.5, TopP: 0.99},
+				"dyntemp":   {Temperature: 1, DynTempRange: 0.5},
 			} {
 				s, err := head.NewSampler(sc)
 				require.NoError(t, err)
@@ -72,6 +77,13 @@ func TestNoAllocs(t *testing.T) {
 					if _, err := s.Sample(dst); err != nil {
 						panic(err)
 					}
+				}
+			}
+			var lp head.LogProbs
+			lps := samplers["plain"]
+			calls["Sampler.SampleLogProbs"] = func() {
+				if _, err := lps.SampleLogProbs(dst, nil, 20, &lp); err != nil {
+					panic(err)
 				}
 			}
 			h.Logits(dst, hidden)
