@@ -129,23 +129,26 @@ func TestGemmFormats(t *testing.T) {
 }
 
 // TestGemmAllocs checks that a warm Gemm does not allocate, for F32 (read
-// in place) and for a format decoded through the panel scratch.
+// in place), BF16 (in place on AVX-512) and a format decoded through the
+// panel scratch, at a few positions and at many.
 func TestGemmAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector makes sync.Pool drop items at random")
 	}
-	V, d, n := 100, 256, 40
+	V, d := 100, 256
 	r := tu.Rand(1013)
-	for _, f := range []lmhead.Format{lmhead.F32, lmhead.Q8_0} {
+	for _, f := range []lmhead.Format{lmhead.F32, lmhead.BF16, lmhead.Q8_0} {
 		m, err := lmhead.NewMatrix(f, V, d, tu.RandRows(r, f, V, d))
 		if err != nil {
 			t.Fatal(err)
 		}
-		x, dst := make([]float32, n*d), make([]float32, n*V)
-		tu.Fill(r, x)
-		m.Gemm(dst, x, n)
-		if a := testing.AllocsPerRun(20, func() { m.Gemm(dst, x, n) }); a != 0 {
-			t.Errorf("%v: %v allocations per Gemm, want 0", f, a)
+		for _, n := range []int{5, 40} { // in pairs of k on AVX-512, and in groups of 16
+			x, dst := make([]float32, n*d), make([]float32, n*V)
+			tu.Fill(r, x)
+			m.Gemm(dst, x, n)
+			if a := testing.AllocsPerRun(20, func() { m.Gemm(dst, x, n) }); a != 0 {
+				t.Errorf("%v n=%d: %v allocations per Gemm, want 0", f, n, a)
+			}
 		}
 	}
 }
