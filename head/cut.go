@@ -147,6 +147,7 @@ func (s *Sampler) inCut(p *pass, j int) bool {
 // blocks whose maximum s.bmax is below t, with one kernel call per run of
 // blocks that are not skipped.
 func (s *Sampler) massAbove(x, e []float32, t float32, lo, hi int) float64 {
+	s.needBMax()
 	inf := float32(math.Inf(1))
 	var m float64
 	run := -1 // start of the current run of blocks to sum, or -1
@@ -257,4 +258,17 @@ func (s *Sampler) needBlocks(n int) {
 		s.emax[b] = lmhead.Max(s.e[lo:hi])
 	}
 	s.blocks = true
+}
+
+// needBMax makes the block maxima s.bmax if prepare left them for later.
+func (s *Sampler) needBMax() {
+	x := s.bmaxOf
+	if x == nil {
+		return
+	}
+	s.bmaxOf = nil
+	for b := range s.bmax {
+		lo, hi := block(b, len(x))
+		s.bmax[b] = lmhead.Max(x[lo:hi])
+	}
 }

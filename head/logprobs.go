@@ -173,6 +173,7 @@ func (s *Sampler) rawChosen(scores []float32, tok int, lp *LogProbs) {
 // is nil, using the block maxima bmax), in canonical order. The result
 // aliases the selector's scratch.
 func (s *Sampler) topIndices(x, bmax []float32, list []int32, n int) []int32 {
+	s.needBMax() // bmax may be s.bmax
 	var cand []int32
 	switch {
 	case list != nil:

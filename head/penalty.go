@@ -84,6 +84,22 @@ func (s *Sampler) prepare(scores []float32, hist []int, raw bool) ([]float32, []
 	}
 	if !s.modifies(hist) {
 		x := scores
+		if !raw && s.s != 0 {
+			// Only the maximum now, in one kernel call: the block maxima
+			// are made when a step needs them (needBMax); a plain draw,
+			// typical-p and the dynamic temperature do not.
+			m := lmhead.Max(x)
+			if m != m {
+				s.rawNaN = true
+				s.clean = grow32(s.clean, n)
+				cleanNaN(s.clean, x)
+				x = s.clean
+				m = lmhead.Max(x)
+			}
+			s.m, s.bmaxOf = m, x
+			s.bmax = grow32(s.bmax, (n+sampleBlock-1)/sampleBlock)
+			return x, nil
+		}
 		if m := s.blockMax(x); m != m {
 			s.rawNaN = true
 			s.clean = grow32(s.clean, n)

@@ -194,7 +194,8 @@ type Sampler struct {
 	e        []float32              // weights e^(s·x - c) per token
 	clean    []float32              // the Sampler's copy of the scores
 	logits   []float32              // for Head.Sample
-	bmax     []float32              // per block: max of x
+	bmax     []float32              // per block: max of x (of bmaxOf, once needBMax has run)
+	bmaxOf   []float32              // non-nil: s.bmax is not yet made, for these scores
 	rbmax    []float32              // per block: max of the raw scores
 	emax     []float32              // per block: max of e
 	bsum     []float64              // per block: Σ e
@@ -444,6 +445,7 @@ func block(b, n int) (lo, hi int) { return b * sampleBlock, min((b+1)*sampleBloc
 // blockMax sets s.bmax to the maximum of every block of x and s.m to the
 // overall maximum, which it returns; or NaN if x holds a NaN.
 func (s *Sampler) blockMax(x []float32) float32 {
+	s.bmaxOf = nil
 	nb := (len(x) + sampleBlock - 1) / sampleBlock
 	s.bmax = grow32(s.bmax, nb)
 	m := float32(math.Inf(-1))
@@ -634,6 +636,7 @@ func (s *Sampler) argmax(x []float32, list []int32, m float32) int {
 		}
 		return best
 	}
+	s.needBMax()
 	for b, v := range s.bmax {
 		if v == m {
 			lo, hi := block(b, len(x))

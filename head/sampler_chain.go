@@ -264,6 +264,7 @@ func (s *Sampler) topK(x []float32, inv, c float32, k int) ([]int32, float64) {
 // scores), computing e in those blocks if exp is true; or nil if k is not
 // small against the number of blocks.
 func (s *Sampler) blockCandidates(x []float32, k int, inv, c float32, exp bool) []int32 {
+	s.needBMax()
 	n := len(x)
 	nb := len(s.bmax)
 	if k > nb/4 {
@@ -455,6 +456,7 @@ func (s *Sampler) drawList(e []float32, list []int32) int {
 // llama_sampler_top_n_sigma_apply: σ over the tokens whose logit is not
 // -Inf, population variance).
 func (s *Sampler) topNSigma(p *pass) {
+	s.needBMax()
 	x, n := p.x, len(p.x)
 	var sum, sq float64
 	cnt := 0
@@ -539,6 +541,7 @@ func (s *Sampler) entropy(p *pass) (h float64, count int) {
 		}
 	}
 	if p.list == nil && count == 0 {
+		s.needBMax()
 		for b, bm := range s.bmax {
 			if math.IsInf(float64(bm), -1) {
 				continue
