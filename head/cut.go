@@ -48,9 +48,6 @@ type cut struct {
 // variable so that tests can force the fallback.
 var cutTries = 4
 
-// cutDraws and cutFallbacks count the cut draws and those that fell back,
-// for the tests (which do not run Samplers in parallel while reading them).
-var cutDraws, cutFallbacks int
 
 // cuttable reports whether a filter keeping frac of the mass can be left to
 // the draw: the chain ends with it (last), the draw is at the filters'
@@ -96,14 +93,14 @@ func (s *Sampler) cutTypical(p *pass, tp float64) {
 
 // drawCut draws from the set of p's cut.
 func (s *Sampler) drawCut(p *pass) int {
-	cutDraws++
+	s.cutDraws++
 	for range cutTries {
 		if j := s.drawAll(s.e); s.inCut(p, j) {
 			return j
 		}
 	}
 	// The exact way: select the set, then draw from it.
-	cutFallbacks++
+	s.cutFallbacks++
 	c := p.cut
 	p.cut = cut{}
 	switch c.kind {

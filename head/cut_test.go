@@ -59,14 +59,14 @@ func TestSamplerCuts(t *testing.T) {
 				require.NoError(t, err)
 				p := refChain(c.x, nil, 0, cfg, 0)
 				counts := make([]int, V)
-				d0, f0 := head.CutCounts()
+				d0, f0 := head.CutCounts(s)
 				for range n {
 					tok, err := s.Sample(c.x)
 					require.NoError(t, err)
 					counts[tok]++
 				}
 				checkDraws(t, c.name, counts, p)
-				d1, f1 := head.CutCounts()
+				d1, f1 := head.CutCounts(s)
 				draws, falls := d1-d0, f1-f0
 				switch {
 				case !c.cutted:

@@ -8,6 +8,6 @@ func SetCutTries(n int) func() {
 	return func() { cutTries = old }
 }
 
-// CutCounts returns the number of cut draws so far and how many of them
-// fell back to the exact selection.
-func CutCounts() (draws, fallbacks int) { return cutDraws, cutFallbacks }
+// CutCounts returns the number of s's cut draws so far and how many of
+// them fell back to the exact selection.
+func CutCounts(s *Sampler) (draws, fallbacks int) { return s.cutDraws, s.cutFallbacks }

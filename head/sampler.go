@@ -203,6 +203,9 @@ type Sampler struct {
 	blocks   bool                   // emax, bsum and bsum32 are those of the current e
 	csum     []float64              // drawFlat's chunk sums
 	one      [1]float32             // inCut's key of the drawn token
+	// cutDraws and cutFallbacks count the cut draws and those that fell
+	// back to the exact selection (for the tests).
+	cutDraws, cutFallbacks int
 	cutOK    bool                   // the chain may end in a cut (see cut)
 	list     []int32                // what the filters kept so far
 	list0    []int32                // the Allowed list of this call
