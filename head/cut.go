@@ -48,7 +48,6 @@ type cut struct {
 // variable so that tests can force the fallback.
 var cutTries = 4
 
-
 // cuttable reports whether a filter keeping frac of the mass can be left to
 // the draw: the chain ends with it (last), the draw is at the filters'
 // temperature and no log-probs are asked for (s.cutOK), and the set holds

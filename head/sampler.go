@@ -187,33 +187,33 @@ type DRYConfig struct {
 // concurrent use; different Samplers are independent). After the first
 // call on a vocabulary size it allocates nothing.
 type Sampler struct {
-	cfg      SamplerConfig
-	s        float32 // 1/Temperature; 0 for greedy
-	rng      *rand.Rand
-	m        float32                // the maximum of the current scores
-	e        []float32              // weights e^(s·x - c) per token
-	clean    []float32              // the Sampler's copy of the scores
-	logits   []float32              // for Head.Sample
-	bmax     []float32              // per block: max of x (of bmaxOf, once needBMax has run)
-	bmaxOf   []float32              // non-nil: s.bmax is not yet made, for these scores
-	rbmax    []float32              // per block: max of the raw scores
-	emax     []float32              // per block: max of e
-	bsum     []float64              // per block: Σ e
-	bsum32   []float32              // the same, rounded, as the radix selector's weights
-	blocks   bool                   // emax, bsum and bsum32 are those of the current e
-	csum     []float64              // drawFlat's chunk sums
-	one      [1]float32             // inCut's key of the drawn token
+	cfg    SamplerConfig
+	s      float32 // 1/Temperature; 0 for greedy
+	rng    *rand.Rand
+	m      float32    // the maximum of the current scores
+	e      []float32  // weights e^(s·x - c) per token
+	clean  []float32  // the Sampler's copy of the scores
+	logits []float32  // for Head.Sample
+	bmax   []float32  // per block: max of x (of bmaxOf, once needBMax has run)
+	bmaxOf []float32  // non-nil: s.bmax is not yet made, for these scores
+	rbmax  []float32  // per block: max of the raw scores
+	emax   []float32  // per block: max of e
+	bsum   []float64  // per block: Σ e
+	bsum32 []float32  // the same, rounded, as the radix selector's weights
+	blocks bool       // emax, bsum and bsum32 are those of the current e
+	csum   []float64  // drawFlat's chunk sums
+	one    [1]float32 // inCut's key of the drawn token
 	// cutDraws and cutFallbacks count the cut draws and those that fell
 	// back to the exact selection (for the tests).
 	cutDraws, cutFallbacks int
-	cutOK    bool                   // the chain may end in a cut (see cut)
-	list     []int32                // what the filters kept so far
-	list0    []int32                // the Allowed list of this call
-	xs, ws   []float32              // gathered scores and weights of a list
-	z        []float32              // typical-p's order key
-	esample  [nucleusSample]float32 // nucleusCandidates' sample of e
-	esample2 [nucleusSample]float32 // the part of it below a threshold
-	sel      selector
+	cutOK                  bool                   // the chain may end in a cut (see cut)
+	list                   []int32                // what the filters kept so far
+	list0                  []int32                // the Allowed list of this call
+	xs, ws                 []float32              // gathered scores and weights of a list
+	z                      []float32              // typical-p's order key
+	esample                [nucleusSample]float32 // nucleusCandidates' sample of e
+	esample2               [nucleusSample]float32 // the part of it below a threshold
+	sel                    selector
 
 	// Logit modifiers, from the configuration, ids sorted.
 	biasIdx  []int32
