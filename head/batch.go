@@ -19,13 +19,25 @@ import (
 // one-position method per position. With Workers > 1 the vocabulary is
 // split among the workers, each taking its rows for every position.
 
-// batchRows is the rows of W a fused batch pass (GreedyBatch, ScoreTokens,
-// CrossEntropy) computes for every position at a time: ten of Gemm's
-// 96-row panels, so an n×batchRows block of logits (n = 128: 480 KiB)
-// stays in L2 while it is reduced, and the per-call overhead of GemmBatch
-// (a scatter of the block, a pool round trip) is small against the
-// 2·batchRows·n·e flops.
-const batchRows = 960
+// batchRows is the most rows of W a fused batch pass (GreedyBatch,
+// ScoreTokens, CrossEntropy) computes for every position at a time: forty
+// of Gemm's 96-row panels. Each GemmBatch call has a fixed cost (packing
+// and scattering its tiles, a pool round trip) that blocks must be long
+// enough to hide: at n = 512 on Zen 5, CrossEntropy ran at 0.83 of
+// LogitsBatch's positions per second with 192-row blocks, 0.87 with 960 and
+// 0.96 with 3840 (BenchmarkBatch). Keeping the block in a 1 MiB L2 for its
+// reduction mattered less than that cost.
+const batchRows = 3840
+
+// blockLogits is the most float32 logits a fused pass holds per block and
+// part: 8 MiB, which caps the block at n > 546 positions.
+const blockLogits = 2 << 20
+
+// blockRowsFor is the rows per block of a fused pass over n positions:
+// whole 96-row panels, at least one, at most batchRows, within blockLogits.
+func blockRowsFor(n int) int {
+	return max(96, min(batchRows, blockLogits/(96*max(n, 1))*96))
+}
 
 // topKChunk is the positions whose full logits TopKBatch holds at a time:
 // 16·V float32 (2 MiB at V = 32000), enough for Gemm to run whole
@@ -56,7 +68,8 @@ type batchTask struct {
 	dst    []float32 // batchLogits: n×V
 	tokens []int     // batchLSE: per position, -1 for none
 	smooth bool      // batchLSE: sum the logits too
-	blk    []float32 // parts × n×batchRows
+	blk    []float32 // parts × n×rows
+	rows   int       // rows of W per block of a fused pass (blockRowsFor)
 	tmp    []float32 // parts × blockRows
 	stats  []ceStat  // batchLSE: parts × n
 	arg    []argRes  // batchArgmax: parts × n
@@ -75,7 +88,7 @@ func (t *batchTask) run(p int) {
 		}
 		return
 	}
-	blk := t.blk[p*n*batchRows : (p+1)*n*batchRows]
+	blk := t.blk[p*n*t.rows : (p+1)*n*t.rows]
 	var st []ceStat
 	var arg []argRes
 	if t.mode == batchLSE {
@@ -87,8 +100,8 @@ func (t *batchTask) run(p int) {
 			arg[i] = argRes{idx: -1}
 		}
 	}
-	for r := lo; r < hi; r += batchRows {
-		nb := min(batchRows, hi-r)
+	for r := lo; r < hi; r += t.rows {
+		nb := min(t.rows, hi-r)
 		h.weight.SliceRows(r, r+nb).GemmBatch(blk, nb, t.b)
 		for i := 0; i < n; i++ {
 			u := blk[i*nb : (i+1)*nb]
@@ -181,10 +194,12 @@ func (h *Head) runBatch(bs *batchScratch, t *batchTask) {
 	t.tmp = grown(&bs.tmp, t.parts*blockRows)
 	switch t.mode {
 	case batchArgmax:
-		t.blk = grown(&bs.blk, t.parts*t.n*batchRows)
+		t.rows = blockRowsFor(t.n)
+		t.blk = grown(&bs.blk, t.parts*t.n*t.rows)
 		t.arg = grown(&bs.arg, t.parts*t.n)
 	case batchLSE:
-		t.blk = grown(&bs.blk, t.parts*t.n*batchRows)
+		t.rows = blockRowsFor(t.n)
+		t.blk = grown(&bs.blk, t.parts*t.n*t.rows)
 		t.stats = grown(&bs.stats, t.parts*t.n)
 	}
 	h.pool.runParts(t, t.parts, &bs.wg)

@@ -115,6 +115,7 @@ func (s *Sampler) rawTop(scores []float32, hist []int, lp *LogProbs) {
 	if s.topN == 0 {
 		return
 	}
+	s.rawX = raw
 	top := s.topIndices(raw, s.rbmax, nil, s.topN)
 	for _, i := range top {
 		// The score itself while the normaliser is pending.
@@ -219,6 +220,14 @@ func (s *Sampler) processedLogProbs(p *pass, tok int, lp *LogProbs) {
 	lpOf := func(i int32) float32 { return float32(math.Log(float64(s.e[i])) - lw) }
 	lp.Processed = lpOf(int32(tok))
 	if s.topN == 0 {
+		return
+	}
+	if p.list == nil && len(lp.TopRaw) == s.topN && len(p.x) > 0 && len(s.rawX) > 0 && &p.x[0] == &s.rawX[0] {
+		// The chain drew from every raw score (at some temperature, which
+		// keeps their order): the top n are TopRaw's tokens.
+		for _, t := range lp.TopRaw {
+			lp.TopProcessed = append(lp.TopProcessed, TokenLogProb{t.Token, lpOf(int32(t.Token))})
+		}
 		return
 	}
 	for _, i := range s.topIndices(p.x, s.bmax, p.list, s.topN) {

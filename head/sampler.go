@@ -224,21 +224,22 @@ type Sampler struct {
 	breakers [][]int32
 	maxID    int // the largest id in any of them, -1 if none
 
-	counts  []int32 // per token: occurrences in the penalty window (kept zero)
-	dryLen  []int32 // per token: DRY's longest match (kept zero)
-	dryTok  []int32 // tokens with dryLen set
-	dryZ    []int32 // DRY's Z array
-	flag    []bool  // per token: scratch mark (kept false)
-	bdirty  []bool  // per block: modified (kept false)
-	dirty   []int32 // blocks with bdirty set
-	hist    []int   // Verify's history with the accepted drafts
-	rawNaN  bool    // the raw scores of this call hold a NaN
-	mu      float64 // mirostat's μ
-	emitted int     // tokens returned so far (MinTokens)
-	topN    int     // SampleLogProbs' n
-	rawLZ   float64 // ln Σ e^raw
-	rawInf  bool    // the raw scores hold +Inf
-	rawM    float32 // the raw maximum, while rawLZ is pending
+	counts  []int32   // per token: occurrences in the penalty window (kept zero)
+	dryLen  []int32   // per token: DRY's longest match (kept zero)
+	dryTok  []int32   // tokens with dryLen set
+	dryZ    []int32   // DRY's Z array
+	flag    []bool    // per token: scratch mark (kept false)
+	bdirty  []bool    // per block: modified (kept false)
+	dirty   []int32   // blocks with bdirty set
+	hist    []int     // Verify's history with the accepted drafts
+	rawNaN  bool      // the raw scores of this call hold a NaN
+	mu      float64   // mirostat's μ
+	emitted int       // tokens returned so far (MinTokens)
+	topN    int       // SampleLogProbs' n
+	rawLZ   float64   // ln Σ e^raw
+	rawInf  bool      // the raw scores hold +Inf
+	rawM    float32   // the raw maximum, while rawLZ is pending
+	rawX    []float32 // the raw scores whose top n TopRaw holds, during a SampleLogProbs call
 	// rawPending: rawLZ waits for the chain's last pass (rawFinish).
 	rawPending bool
 	last       pass // the chain's final pass, kept by choose for rawFinish
@@ -482,6 +483,7 @@ func (s *Sampler) run(scores []float32, hist []int, inv float32, filter bool, lp
 		s.rawTop(scores, hist, lp)
 	}
 	tok, err := s.choose(x, list, inv, filter, lp)
+	s.rawX = nil
 	if err != nil {
 		s.rawPending = false
 		return 0, err
