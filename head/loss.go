@@ -66,8 +66,9 @@ type Loss struct {
 // block of rows are computed for every position by one matrix product
 // (lmhead.Matrix.GemmBatch, bound by the FMA units rather than the memory
 // bandwidth) and per position an online logsumexp collects the blocks. Its
-// scratch is the packed positions (the counted ones, n×e float32), an
-// block of logits per worker (n×3840 float32, at most 8 MiB) and a few values per position.
+// scratch is the packed positions (the counted ones, n×e float32), a block
+// of logits per worker (n×3840 float32, at most 8 MiB) and a few values
+// per position.
 //
 // It returns an error if len(hidden) != len(targets)·Hidden, if a target
 // is neither in [0, V) nor the ignore index, or if LabelSmoothing is not
