@@ -2,6 +2,9 @@ package head_test
 
 import (
 	"fmt"
+	"os"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/lmhead/lmhead/head"
@@ -69,9 +72,21 @@ func seq(lo, hi, step int) []int {
 }
 
 // BenchmarkSamplerChain is the time per Sample of each chain at the
-// vocabulary sizes of Llama 3 (128256) and Gemma (256000).
+// vocabulary sizes of Llama 3 (128256) and Gemma (256000), or at the sizes
+// LMHEAD_SAMPLER_VOCABS lists (comma-separated), to see how a chain scales.
 func BenchmarkSamplerChain(b *testing.B) {
-	for _, v := range []int{128256, 256000} {
+	vocabs := []int{128256, 256000}
+	if env := os.Getenv("LMHEAD_SAMPLER_VOCABS"); env != "" {
+		vocabs = vocabs[:0]
+		for _, f := range strings.Split(env, ",") {
+			v, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || v < 1 {
+				b.Fatalf("LMHEAD_SAMPLER_VOCABS: %q", f)
+			}
+			vocabs = append(vocabs, v)
+		}
+	}
+	for _, v := range vocabs {
 		x := benchScores(v)
 		hist := benchHistory(v)
 		for _, c := range samplerBenchCases {
