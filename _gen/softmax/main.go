@@ -1123,34 +1123,22 @@ func (k *kern) negParam(name string) VecVirtual {
 	return r
 }
 
-func scaleExpSumK(v *vec.ISA) {
-	k := newKern(v, "scaleExpSum", "func(dst, x []float32, s, c float32) float64",
-		"%s sets dst[i] = e^(s·x[i] - c) and returns Σ dst[i], accumulated in float64. It requires len(dst) == len(x) > 0.")
-	dst := Load(Param("dst").Base(), GP64())
-	x := Load(Param("x").Base(), GP64())
-	n := Load(Param("x").Len(), GP64())
-	s, negc := k.param("s"), k.negParam("c")
-	k.flushToZero()
-	k.holdExp(true)
-	acc := [2]VecVirtual{v.Vec(), v.Vec()}
-	k.zero(acc[0])
-	k.zero(acc[1])
-	part := v.Vec()
-	k.loop(n, sumGroup, func(j GPVirtual, cnt int, tail bool) {
-		Comment("dst = e^(s·x - c); part = Σ over the group, in float32")
-		k.expSum(dst, x, j, cnt, 4, tail, s, negc, part, nil)
-		k.flush(part, acc)
-	})
-	sum := k.hsumPD(acc)
-	k.ret(func() { storeF64(sum, 0) })
-}
+func scaleExpSumK(v *vec.ISA) { scaleExpSumKernel(v, false) }
 
 // scaleExpSumDotK is scaleExpSum that also returns Σ dst[i]·x[i]: the
 // sampler's entropy, H = ln W + c - s·Σe·x/W, without a second pass over
 // e and x (which together fill a 1 MiB L2 at a 128k vocabulary).
-func scaleExpSumDotK(v *vec.ISA) {
-	k := newKern(v, "scaleExpSumDot", "func(dst, x []float32, s, c float32) (sum, dot float64)",
-		"%s sets dst[i] = e^(s·x[i] - c) and returns Σ dst[i] and Σ dst[i]·x[i], accumulated in float64. It requires len(dst) == len(x) > 0.")
+func scaleExpSumDotK(v *vec.ISA) { scaleExpSumKernel(v, true) }
+
+// scaleExpSumKernel emits scaleExpSum, or with dot scaleExpSumDot.
+func scaleExpSumKernel(v *vec.ISA, dot bool) {
+	name, sig, doc := "scaleExpSum", "func(dst, x []float32, s, c float32) float64",
+		"%s sets dst[i] = e^(s·x[i] - c) and returns Σ dst[i], accumulated in float64. It requires len(dst) == len(x) > 0."
+	if dot {
+		name, sig, doc = "scaleExpSumDot", "func(dst, x []float32, s, c float32) (sum, dot float64)",
+			"%s sets dst[i] = e^(s·x[i] - c) and returns Σ dst[i] and Σ dst[i]·x[i], accumulated in float64. It requires len(dst) == len(x) > 0."
+	}
+	k := newKern(v, name, sig, doc)
 	dst := Load(Param("dst").Base(), GP64())
 	x := Load(Param("x").Base(), GP64())
 	n := Load(Param("x").Len(), GP64())
@@ -1158,22 +1146,45 @@ func scaleExpSumDotK(v *vec.ISA) {
 	k.flushToZero()
 	k.holdExp(true)
 	acc := [2]VecVirtual{v.Vec(), v.Vec()}
-	dacc := [2]VecVirtual{v.Vec(), v.Vec()}
-	for _, a := range append(acc[:], dacc[:]...) {
+	var dacc [2]VecVirtual
+	zero := acc[:]
+	if dot {
+		dacc = [2]VecVirtual{v.Vec(), v.Vec()}
+		zero = append(zero, dacc[:]...)
+	}
+	for _, a := range zero {
 		k.zero(a)
 	}
-	part, dpart := v.Vec(), v.Vec()
-	k.loop(n, sumGroup, func(j GPVirtual, cnt int, tail bool) {
-		Comment("dst = e^(s·x - c); part = Σ e, dpart = Σ e·x over the group, in float32")
+	part := v.Vec()
+	var dpart VecVirtual
+	chunk := 4
+	if dot {
+		dpart = v.Vec()
 		// AVX2 has 16 registers: with the four more accumulators, the range
 		// check can hold one argument at a time (as maxSum's does).
-		k.expSum(dst, x, j, cnt, map[bool]int{false: 1, true: 4}[v.Wide()], tail, s, negc, part, dpart)
+		if !v.Wide() {
+			chunk = 1
+		}
+	}
+	k.loop(n, sumGroup, func(j GPVirtual, cnt int, tail bool) {
+		if dot {
+			Comment("dst = e^(s·x - c); part = Σ e, dpart = Σ e·x over the group, in float32")
+		} else {
+			Comment("dst = e^(s·x - c); part = Σ over the group, in float32")
+		}
+		k.expSum(dst, x, j, cnt, chunk, tail, s, negc, part, dpart)
 		k.flush(part, acc)
-		k.flush(dpart, dacc)
+		if dot {
+			k.flush(dpart, dacc)
+		}
 	})
 	sum := k.hsumPD(acc)
-	dot := k.hsumPD(dacc)
-	k.ret(func() { storeF64(sum, 0); storeF64(dot, 1) })
+	if !dot {
+		k.ret(func() { storeF64(sum, 0) })
+		return
+	}
+	d := k.hsumPD(dacc)
+	k.ret(func() { storeF64(sum, 0); storeF64(d, 1) })
 }
 
 func expMulK(v *vec.ISA) {
