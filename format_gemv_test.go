@@ -70,6 +70,21 @@ func checkFormatGemv(t *testing.T, what string, m lmhead.Matrix, x []float32) {
 	}
 }
 
+// halfStreams runs check once per loop shape of the AVX-512 F16 and BF16
+// Gemv (tuning.go): with every row streamed alone and with none, whatever
+// this CPU's vendor makes the default; any other format or level once.
+func halfStreams(isa lmhead.ISA, f lmhead.Format, check func(shape string)) {
+	if isa != lmhead.AVX512 || (f != lmhead.F16 && f != lmhead.BF16) {
+		check("")
+		return
+	}
+	for _, n := range []uint64{0, lmhead.HalfStreamNever} {
+		restore := lmhead.SetHalfStreamRowBytes(n)
+		check(fmt.Sprintf(", rows streamed from %d bytes", n))
+		restore()
+	}
+}
+
 // TestFormatGemv checks every format's Gemv on every level: every column
 // count up to a few blocks past the longest unroll, 1 to 9 rows (every row
 // remainder of the multi-row passes), and weights that start at 0, 2, 4, 32
@@ -90,7 +105,9 @@ func TestFormatGemv(t *testing.T) {
 						}
 						x := make([]float32, cols)
 						tu.Fill(r, x)
-						checkFormatGemv(t, fmt.Sprintf("%v %dx%d at %d mod 64", f, rows, cols, off), m, x)
+						halfStreams(isa, f, func(shape string) {
+							checkFormatGemv(t, fmt.Sprintf("%v %dx%d at %d mod 64%s", f, rows, cols, off, shape), m, x)
+						})
 					}
 				}
 			}
@@ -216,13 +233,15 @@ func TestFormatGuardPages(t *testing.T) {
 						if err != nil {
 							t.Fatal(err)
 						}
-						m.Gemv(dst, x)
-						for i := range dst {
-							ref, bound := tu.RefGemvRow(f, w[i*rb:(i+1)*rb], x)
-							if !tu.Close(dst[i], ref, bound) {
-								t.Fatalf("%v %s %dx%d: dst[%d]=%v, want %v", f, s.name, rows, cols, i, dst[i], ref)
+						halfStreams(isa, f, func(shape string) {
+							m.Gemv(dst, x)
+							for i := range dst {
+								ref, bound := tu.RefGemvRow(f, w[i*rb:(i+1)*rb], x)
+								if !tu.Close(dst[i], ref, bound) {
+									t.Fatalf("%v %s %dx%d%s: dst[%d]=%v, want %v", f, s.name, rows, cols, shape, i, dst[i], ref)
+								}
 							}
-						}
+						})
 						dq := tu.Guarded(t, rows*cols, s.side, 0)
 						m.Dequantize(dq, 0, rows)
 					}

@@ -24,7 +24,7 @@ TEXT ·gemvF16AVX512(SB), NOSPLIT, $0-72
 	KMOVW (R9)(SI*2), K1
 
 gemvF16AVX512_nomask_AVX512:
-	CMPQ DI, $0x00000400
+	CMPQ DI, ·halfStreamRowBytes+0(SB)
 	JAE  gemvF16AVX512_rows1_AVX512
 
 	// groups of 4 row(s)
@@ -525,7 +525,7 @@ TEXT ·gemvBF16AVX512(SB), NOSPLIT, $0-72
 	KMOVW (R9)(SI*2), K1
 
 gemvBF16AVX512_nomask_AVX512:
-	CMPQ DI, $0x00000400
+	CMPQ DI, ·halfStreamRowBytes+0(SB)
 	JAE  gemvBF16AVX512_rows1_AVX512
 
 	// groups of 4 row(s)

@@ -220,13 +220,13 @@ func gemv(f *format, v *vec.ISA) {
 		g.acc[i] = [2]VecVirtual{v.Vec(), v.Vec()}
 	}
 	if g.f.blockWeights == 1 && v.Wide() {
-		// F16 and BF16 rows of 1 KiB or more are streamed one at a time,
-		// as the f32 AVX-512 gemv streams rows of 512 bytes: on Zen 5 four
-		// interleaved row streams reached 0.70-0.75 of the read bandwidth
-		// from DRAM and one 0.85-0.9 (llama3.2-1b F16: 24.3 → 19.1 ms);
-		// in L2 the four-row pass, which loads x once for four rows, is
-		// the faster (l2 shape: 6.1 against 6.4 µs).
-		CMPQ(g.rb, U32(1024))
+		// F16 and BF16 rows of at least ·halfStreamRowBytes are streamed
+		// one at a time, as the f32 AVX-512 gemv streams rows of 512
+		// bytes. Whether that beats four interleaved rows depends on the
+		// CPU (tuning.go: on Zen 5 it does, 0.85-0.9 of the read bandwidth
+		// against 0.70-0.75; on Intel it does not), so the threshold is a
+		// variable that the package sets from the CPU's vendor.
+		CMPQ(g.rb, Mem{Symbol: Symbol{Name: "·halfStreamRowBytes"}, Base: StaticBase})
 		JAE(LabelRef(g.label("rows1")))
 	}
 	g.pass(rowsPerPass)

@@ -1,0 +1,36 @@
+package lmhead
+
+import "github.com/klauspost/cpuid/v2"
+
+// Tuning the kernels read at run time. The dispatch (dispatch.go) chooses
+// which kernels run; these values choose between two loop shapes inside
+// one kernel where the faster shape differs between CPU vendors on the
+// same instruction set. Every shape is correct everywhere, and the tests
+// run each one (export_test.go).
+
+// halfStreamRowBytes is the shortest row, in bytes, that the AVX-512 F16
+// and BF16 Gemv kernels stream one row at a time; shorter rows go through
+// the four-row pass, which loads each x vector once for four rows. The
+// assembly reads it as ·halfStreamRowBytes.
+//
+// Measured from DRAM at llama3.2-1b (128256×2048, rows of 4 KiB):
+//   - AMD Zen 5 (EPYC, family 26): four interleaved row streams reached
+//     0.70-0.75 of the read bandwidth and one row at a time 0.85-0.90
+//     (F16: 24.3 → 19.1 ms).
+//   - Intel (Sapphire Rapids, and the Xeon of model 207 measured on
+//     2026-12-02): one row at a time lost, 64-65 ms against 45-58 ms for
+//     F16 in three interleaved runs of the two builds, 57-72 against
+//     50-52 ms for BF16.
+//
+// So AMD streams rows of 1 KiB and more and every other vendor never does.
+var halfStreamRowBytes uint64 = halfStreamFor(cpuid.CPU.VendorID)
+
+// halfStreamNever is halfStreamRowBytes when no row is streamed alone.
+const halfStreamNever = 1 << 62
+
+func halfStreamFor(v cpuid.Vendor) uint64 {
+	if v == cpuid.AMD {
+		return 1024
+	}
+	return halfStreamNever
+}
