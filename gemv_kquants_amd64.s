@@ -898,7 +898,7 @@ block_gemvQ4_KExactAVX2:
 
 // func gemvQ6_KAVX512(dst []float32, w []byte, x []float32)
 // Requires: AVX, AVX2, AVX512BW, AVX512DQ, AVX512F, MMX+
-TEXT ·gemvQ6_KAVX512(SB), NOSPLIT, $0-72
+TEXT ·gemvQ6_KAVX512(SB), NOSPLIT, $640-72
 	MOVQ      dst_base+0(FP), AX
 	MOVQ      dst_len+8(FP), CX
 	MOVQ      w_base+24(FP), DX
@@ -908,14 +908,61 @@ TEXT ·gemvQ6_KAVX512(SB), NOSPLIT, $0-72
 	VMOVDQU64 kq_3c<>+0(SB), Z4
 	VMOVDQU64 kq_c0<>+0(SB), Z5
 	VMOVDQU64 kq_aa<>+0(SB), Z6
+	LEAQ      (SP), DI
+	LEAQ      320(SP), R8
+
+	// wEnd = the end of w: no block at or past it is assembled
+	MOVQ w_len+32(FP), R9
+	ADDQ DX, R9
+
+	// the first block of the matrix, before the loops
+	// assemble the block at base into the slot: Q bytes, then d·sc/4
+	// Q = 4·(q−32) as bytes, weights 0-127
+	VMOVDQU64       (DX), Z0
+	VBROADCASTI64X4 128(DX), Z1
+	VPXORD          Z6, Z1, Z1
+	VPSLLW          $0x02, Z0, Z2
+	VPSLLVW         kq_q6k_sh64<>+0(SB), Z1, Z3
+	VPANDD          Z4, Z2, Z2
+	VPTERNLOGD      $0xf8, Z5, Z3, Z2
+	VPSRLW          $0x02, Z0, Z0
+	VPSLLVW         kq_q6k_sh20<>+0(SB), Z1, Z1
+	VPANDD          Z4, Z0, Z0
+	VPTERNLOGD      $0xf8, Z5, Z1, Z0
+	VMOVDQU64       Z2, (DI)
+	VMOVDQU64       Z0, 64(DI)
+
+	// Q = 4·(q−32) as bytes, weights 128-255
+	VMOVDQU64       64(DX), Z0
+	VBROADCASTI64X4 160(DX), Z1
+	VPXORD          Z6, Z1, Z1
+	VPSLLW          $0x02, Z0, Z2
+	VPSLLVW         kq_q6k_sh64<>+0(SB), Z1, Z3
+	VPANDD          Z4, Z2, Z2
+	VPTERNLOGD      $0xf8, Z5, Z3, Z2
+	VPSRLW          $0x02, Z0, Z0
+	VPSLLVW         kq_q6k_sh20<>+0(SB), Z1, Z1
+	VPANDD          Z4, Z0, Z0
+	VPTERNLOGD      $0xf8, Z5, Z1, Z0
+	VMOVDQU64       Z2, 128(DI)
+	VMOVDQU64       Z0, 192(DI)
+
+	// d·sc/4 of the 16 sub-blocks: int8 scales → float32, times d/4
+	VPBROADCASTW 208(DX), Y0
+	VCVTPH2PS    Y0, Z0
+	VMULPS.BCST  kq_quarter<>+0(SB), Z0, Z0
+	VPMOVSXBD    192(DX), Z1
+	VCVTDQ2PS    Z1, Z1
+	VMULPS       Z0, Z1, Z1
+	VMOVUPS      Z1, 256(DI)
 
 row_gemvQ6_KAVX512:
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
-	MOVQ   BX, DI
-	MOVQ   SI, R8
+	MOVQ   BX, R10
+	MOVQ   SI, R11
 
 block_gemvQ6_KAVX512:
 	// prefetch the block 1024 bytes ahead: every cache line of it
@@ -924,156 +971,121 @@ block_gemvQ6_KAVX512:
 	PREFETCHT0 1152(DX)
 	PREFETCHT0 1216(DX)
 	PREFETCHT0 1280(DX)
+	LEAQ       210(DX), R12
+	CMPQ       R12, R9
+	JAE        q6kLast1_gemvQ6_KAVX512
 
-	// d·sc/4 of the 16 sub-blocks: int8 scales → float32, times d/4
-	VPBROADCASTW 208(DX), Y7
-	VCVTPH2PS    Y7, Z7
-	VMULPS.BCST  kq_quarter<>+0(SB), Z7, Z7
-	VPMOVSXBD    192(DX), Z8
-	VCVTDQ2PS    Z8, Z8
-	VMULPS       Z7, Z8, Z8
-
+	// assemble the block at base into the slot: Q bytes, then d·sc/4
 	// Q = 4·(q−32) as bytes, weights 0-127
-	VMOVDQU64       (DX), Z7
-	VBROADCASTI64X4 128(DX), Z9
-	VPXORD          Z6, Z9, Z9
-	VPSLLW          $0x02, Z7, Z10
-	VPSLLVW         kq_q6k_sh64<>+0(SB), Z9, Z11
-	VPANDD          Z4, Z10, Z10
-	VPTERNLOGD      $0xf8, Z5, Z11, Z10
+	VMOVDQU64       (R12), Z7
+	VBROADCASTI64X4 128(R12), Z8
+	VPXORD          Z6, Z8, Z8
+	VPSLLW          $0x02, Z7, Z9
+	VPSLLVW         kq_q6k_sh64<>+0(SB), Z8, Z10
+	VPANDD          Z4, Z9, Z9
+	VPTERNLOGD      $0xf8, Z5, Z10, Z9
 	VPSRLW          $0x02, Z7, Z7
-	VPSLLVW         kq_q6k_sh20<>+0(SB), Z9, Z9
+	VPSLLVW         kq_q6k_sh20<>+0(SB), Z8, Z8
 	VPANDD          Z4, Z7, Z7
-	VPTERNLOGD      $0xf8, Z5, Z9, Z7
-
-	// acc += (4·(q−32))·(d·sc/4)·x for weights 0-127
-	VPMOVSXBD     X10, Z9
-	VCVTDQ2PS     Z9, Z9
-	VMOVDQU32     kq_lane0<>+0(SB), Z11
-	VPERMPS       Z8, Z11, Z11
-	VMULPS        Z11, Z9, Z9
-	VFMADD231PS   (DI), Z9, Z0
-	VEXTRACTI32X4 $0x01, Z10, X9
-	VPMOVSXBD     X9, Z9
-	VCVTDQ2PS     Z9, Z9
-	VMOVDQU32     kq_lane1<>+0(SB), Z11
-	VPERMPS       Z8, Z11, Z11
-	VMULPS        Z11, Z9, Z9
-	VFMADD231PS   64(DI), Z9, Z1
-	VEXTRACTI32X4 $0x02, Z10, X9
-	VPMOVSXBD     X9, Z9
-	VCVTDQ2PS     Z9, Z9
-	VMOVDQU32     kq_lane2<>+0(SB), Z11
-	VPERMPS       Z8, Z11, Z11
-	VMULPS        Z11, Z9, Z9
-	VFMADD231PS   128(DI), Z9, Z2
-	VEXTRACTI32X4 $0x03, Z10, X9
-	VPMOVSXBD     X9, Z9
-	VCVTDQ2PS     Z9, Z9
-	VMOVDQU32     kq_lane3<>+0(SB), Z10
-	VPERMPS       Z8, Z10, Z10
-	VMULPS        Z10, Z9, Z9
-	VFMADD231PS   192(DI), Z9, Z3
-	VPMOVSXBD     X7, Z9
-	VCVTDQ2PS     Z9, Z9
-	VMOVDQU32     kq_lane4<>+0(SB), Z10
-	VPERMPS       Z8, Z10, Z10
-	VMULPS        Z10, Z9, Z9
-	VFMADD231PS   256(DI), Z9, Z0
-	VEXTRACTI32X4 $0x01, Z7, X9
-	VPMOVSXBD     X9, Z9
-	VCVTDQ2PS     Z9, Z9
-	VMOVDQU32     kq_lane5<>+0(SB), Z10
-	VPERMPS       Z8, Z10, Z10
-	VMULPS        Z10, Z9, Z9
-	VFMADD231PS   320(DI), Z9, Z1
-	VEXTRACTI32X4 $0x02, Z7, X9
-	VPMOVSXBD     X9, Z9
-	VCVTDQ2PS     Z9, Z9
-	VMOVDQU32     kq_lane6<>+0(SB), Z10
-	VPERMPS       Z8, Z10, Z10
-	VMULPS        Z10, Z9, Z9
-	VFMADD231PS   384(DI), Z9, Z2
-	VEXTRACTI32X4 $0x03, Z7, X7
-	VPMOVSXBD     X7, Z7
-	VCVTDQ2PS     Z7, Z7
-	VMOVDQU32     kq_lane7<>+0(SB), Z9
-	VPERMPS       Z8, Z9, Z9
-	VMULPS        Z9, Z7, Z7
-	VFMADD231PS   448(DI), Z7, Z3
+	VPTERNLOGD      $0xf8, Z5, Z8, Z7
+	VMOVDQU64       Z9, (R8)
+	VMOVDQU64       Z7, 64(R8)
 
 	// Q = 4·(q−32) as bytes, weights 128-255
-	VMOVDQU64       64(DX), Z7
-	VBROADCASTI64X4 160(DX), Z9
-	VPXORD          Z6, Z9, Z9
-	VPSLLW          $0x02, Z7, Z10
-	VPSLLVW         kq_q6k_sh64<>+0(SB), Z9, Z11
-	VPANDD          Z4, Z10, Z10
-	VPTERNLOGD      $0xf8, Z5, Z11, Z10
+	VMOVDQU64       64(R12), Z7
+	VBROADCASTI64X4 160(R12), Z8
+	VPXORD          Z6, Z8, Z8
+	VPSLLW          $0x02, Z7, Z9
+	VPSLLVW         kq_q6k_sh64<>+0(SB), Z8, Z10
+	VPANDD          Z4, Z9, Z9
+	VPTERNLOGD      $0xf8, Z5, Z10, Z9
 	VPSRLW          $0x02, Z7, Z7
-	VPSLLVW         kq_q6k_sh20<>+0(SB), Z9, Z9
+	VPSLLVW         kq_q6k_sh20<>+0(SB), Z8, Z8
 	VPANDD          Z4, Z7, Z7
-	VPTERNLOGD      $0xf8, Z5, Z9, Z7
+	VPTERNLOGD      $0xf8, Z5, Z8, Z7
+	VMOVDQU64       Z9, 128(R8)
+	VMOVDQU64       Z7, 192(R8)
 
-	// acc += (4·(q−32))·(d·sc/4)·x for weights 128-255
-	VPMOVSXBD     X10, Z9
-	VCVTDQ2PS     Z9, Z9
-	VMOVDQU32     kq_lane8<>+0(SB), Z11
-	VPERMPS       Z8, Z11, Z11
-	VMULPS        Z11, Z9, Z9
-	VFMADD231PS   512(DI), Z9, Z0
-	VEXTRACTI32X4 $0x01, Z10, X9
-	VPMOVSXBD     X9, Z9
-	VCVTDQ2PS     Z9, Z9
-	VMOVDQU32     kq_lane9<>+0(SB), Z11
-	VPERMPS       Z8, Z11, Z11
-	VMULPS        Z11, Z9, Z9
-	VFMADD231PS   576(DI), Z9, Z1
-	VEXTRACTI32X4 $0x02, Z10, X9
-	VPMOVSXBD     X9, Z9
-	VCVTDQ2PS     Z9, Z9
-	VMOVDQU32     kq_lane10<>+0(SB), Z11
-	VPERMPS       Z8, Z11, Z11
-	VMULPS        Z11, Z9, Z9
-	VFMADD231PS   640(DI), Z9, Z2
-	VEXTRACTI32X4 $0x03, Z10, X9
-	VPMOVSXBD     X9, Z9
-	VCVTDQ2PS     Z9, Z9
-	VMOVDQU32     kq_lane11<>+0(SB), Z10
-	VPERMPS       Z8, Z10, Z10
-	VMULPS        Z10, Z9, Z9
-	VFMADD231PS   704(DI), Z9, Z3
-	VPMOVSXBD     X7, Z9
-	VCVTDQ2PS     Z9, Z9
-	VMOVDQU32     kq_lane12<>+0(SB), Z10
-	VPERMPS       Z8, Z10, Z10
-	VMULPS        Z10, Z9, Z9
-	VFMADD231PS   768(DI), Z9, Z0
-	VEXTRACTI32X4 $0x01, Z7, X9
-	VPMOVSXBD     X9, Z9
-	VCVTDQ2PS     Z9, Z9
-	VMOVDQU32     kq_lane13<>+0(SB), Z10
-	VPERMPS       Z8, Z10, Z10
-	VMULPS        Z10, Z9, Z9
-	VFMADD231PS   832(DI), Z9, Z1
-	VEXTRACTI32X4 $0x02, Z7, X9
-	VPMOVSXBD     X9, Z9
-	VCVTDQ2PS     Z9, Z9
-	VMOVDQU32     kq_lane14<>+0(SB), Z10
-	VPERMPS       Z8, Z10, Z10
-	VMULPS        Z10, Z9, Z9
-	VFMADD231PS   896(DI), Z9, Z2
-	VEXTRACTI32X4 $0x03, Z7, X7
-	VPMOVSXBD     X7, Z7
-	VCVTDQ2PS     Z7, Z7
-	VMOVDQU32     kq_lane15<>+0(SB), Z9
-	VPERMPS       Z8, Z9, Z8
-	VMULPS        Z8, Z7, Z7
-	VFMADD231PS   960(DI), Z7, Z3
-	ADDQ          $0x000000d2, DX
-	ADDQ          $0x00000400, DI
-	DECQ          R8
-	JNZ           block_gemvQ6_KAVX512
+	// d·sc/4 of the 16 sub-blocks: int8 scales → float32, times d/4
+	VPBROADCASTW 208(R12), Y7
+	VCVTPH2PS    Y7, Z7
+	VMULPS.BCST  kq_quarter<>+0(SB), Z7, Z7
+	VPMOVSXBD    192(R12), Z8
+	VCVTDQ2PS    Z8, Z8
+	VMULPS       Z7, Z8, Z8
+	VMOVUPS      Z8, 256(R8)
+
+q6kLast1_gemvQ6_KAVX512:
+	// acc += Q·(d·sc/4)·x for the 256 weights of this block, from its slot
+	VPMOVSXBD   (DI), Z7
+	VCVTDQ2PS   Z7, Z7
+	VMULPS.BCST 256(DI), Z7, Z7
+	VFMADD231PS (R10), Z7, Z0
+	VPMOVSXBD   16(DI), Z7
+	VCVTDQ2PS   Z7, Z7
+	VMULPS.BCST 260(DI), Z7, Z7
+	VFMADD231PS 64(R10), Z7, Z1
+	VPMOVSXBD   32(DI), Z7
+	VCVTDQ2PS   Z7, Z7
+	VMULPS.BCST 264(DI), Z7, Z7
+	VFMADD231PS 128(R10), Z7, Z2
+	VPMOVSXBD   48(DI), Z7
+	VCVTDQ2PS   Z7, Z7
+	VMULPS.BCST 268(DI), Z7, Z7
+	VFMADD231PS 192(R10), Z7, Z3
+	VPMOVSXBD   64(DI), Z7
+	VCVTDQ2PS   Z7, Z7
+	VMULPS.BCST 272(DI), Z7, Z7
+	VFMADD231PS 256(R10), Z7, Z0
+	VPMOVSXBD   80(DI), Z7
+	VCVTDQ2PS   Z7, Z7
+	VMULPS.BCST 276(DI), Z7, Z7
+	VFMADD231PS 320(R10), Z7, Z1
+	VPMOVSXBD   96(DI), Z7
+	VCVTDQ2PS   Z7, Z7
+	VMULPS.BCST 280(DI), Z7, Z7
+	VFMADD231PS 384(R10), Z7, Z2
+	VPMOVSXBD   112(DI), Z7
+	VCVTDQ2PS   Z7, Z7
+	VMULPS.BCST 284(DI), Z7, Z7
+	VFMADD231PS 448(R10), Z7, Z3
+	VPMOVSXBD   128(DI), Z7
+	VCVTDQ2PS   Z7, Z7
+	VMULPS.BCST 288(DI), Z7, Z7
+	VFMADD231PS 512(R10), Z7, Z0
+	VPMOVSXBD   144(DI), Z7
+	VCVTDQ2PS   Z7, Z7
+	VMULPS.BCST 292(DI), Z7, Z7
+	VFMADD231PS 576(R10), Z7, Z1
+	VPMOVSXBD   160(DI), Z7
+	VCVTDQ2PS   Z7, Z7
+	VMULPS.BCST 296(DI), Z7, Z7
+	VFMADD231PS 640(R10), Z7, Z2
+	VPMOVSXBD   176(DI), Z7
+	VCVTDQ2PS   Z7, Z7
+	VMULPS.BCST 300(DI), Z7, Z7
+	VFMADD231PS 704(R10), Z7, Z3
+	VPMOVSXBD   192(DI), Z7
+	VCVTDQ2PS   Z7, Z7
+	VMULPS.BCST 304(DI), Z7, Z7
+	VFMADD231PS 768(R10), Z7, Z0
+	VPMOVSXBD   208(DI), Z7
+	VCVTDQ2PS   Z7, Z7
+	VMULPS.BCST 308(DI), Z7, Z7
+	VFMADD231PS 832(R10), Z7, Z1
+	VPMOVSXBD   224(DI), Z7
+	VCVTDQ2PS   Z7, Z7
+	VMULPS.BCST 312(DI), Z7, Z7
+	VFMADD231PS 896(R10), Z7, Z2
+	VPMOVSXBD   240(DI), Z7
+	VCVTDQ2PS   Z7, Z7
+	VMULPS.BCST 316(DI), Z7, Z7
+	VFMADD231PS 960(R10), Z7, Z3
+	XCHGQ       DI, R8
+	ADDQ        $0x000000d2, DX
+	ADDQ        $0x00000400, R10
+	DECQ        R11
+	JNZ         block_gemvQ6_KAVX512
 
 	// dst[row] = the sum of the accumulators' lanes
 	VADDPS        Z1, Z0, Z0
@@ -1146,24 +1158,6 @@ DATA kq_aa<>+56(SB)/4, $0xaaaaaaaa
 DATA kq_aa<>+60(SB)/4, $0xaaaaaaaa
 GLOBL kq_aa<>(SB), RODATA|NOPTR, $64
 
-DATA kq_quarter<>+0(SB)/4, $0x3e800000
-DATA kq_quarter<>+4(SB)/4, $0x3e800000
-DATA kq_quarter<>+8(SB)/4, $0x3e800000
-DATA kq_quarter<>+12(SB)/4, $0x3e800000
-DATA kq_quarter<>+16(SB)/4, $0x3e800000
-DATA kq_quarter<>+20(SB)/4, $0x3e800000
-DATA kq_quarter<>+24(SB)/4, $0x3e800000
-DATA kq_quarter<>+28(SB)/4, $0x3e800000
-DATA kq_quarter<>+32(SB)/4, $0x3e800000
-DATA kq_quarter<>+36(SB)/4, $0x3e800000
-DATA kq_quarter<>+40(SB)/4, $0x3e800000
-DATA kq_quarter<>+44(SB)/4, $0x3e800000
-DATA kq_quarter<>+48(SB)/4, $0x3e800000
-DATA kq_quarter<>+52(SB)/4, $0x3e800000
-DATA kq_quarter<>+56(SB)/4, $0x3e800000
-DATA kq_quarter<>+60(SB)/4, $0x3e800000
-GLOBL kq_quarter<>(SB), RODATA|NOPTR, $64
-
 DATA kq_q6k_sh64<>+0(SB)/4, $0x00060006
 DATA kq_q6k_sh64<>+4(SB)/4, $0x00060006
 DATA kq_q6k_sh64<>+8(SB)/4, $0x00060006
@@ -1200,293 +1194,23 @@ DATA kq_q6k_sh20<>+56(SB)/4, $0x00000000
 DATA kq_q6k_sh20<>+60(SB)/4, $0x00000000
 GLOBL kq_q6k_sh20<>(SB), RODATA|NOPTR, $64
 
-DATA kq_lane0<>+0(SB)/4, $0x00000000
-DATA kq_lane0<>+4(SB)/4, $0x00000000
-DATA kq_lane0<>+8(SB)/4, $0x00000000
-DATA kq_lane0<>+12(SB)/4, $0x00000000
-DATA kq_lane0<>+16(SB)/4, $0x00000000
-DATA kq_lane0<>+20(SB)/4, $0x00000000
-DATA kq_lane0<>+24(SB)/4, $0x00000000
-DATA kq_lane0<>+28(SB)/4, $0x00000000
-DATA kq_lane0<>+32(SB)/4, $0x00000000
-DATA kq_lane0<>+36(SB)/4, $0x00000000
-DATA kq_lane0<>+40(SB)/4, $0x00000000
-DATA kq_lane0<>+44(SB)/4, $0x00000000
-DATA kq_lane0<>+48(SB)/4, $0x00000000
-DATA kq_lane0<>+52(SB)/4, $0x00000000
-DATA kq_lane0<>+56(SB)/4, $0x00000000
-DATA kq_lane0<>+60(SB)/4, $0x00000000
-GLOBL kq_lane0<>(SB), RODATA|NOPTR, $64
-
-DATA kq_lane1<>+0(SB)/4, $0x00000001
-DATA kq_lane1<>+4(SB)/4, $0x00000001
-DATA kq_lane1<>+8(SB)/4, $0x00000001
-DATA kq_lane1<>+12(SB)/4, $0x00000001
-DATA kq_lane1<>+16(SB)/4, $0x00000001
-DATA kq_lane1<>+20(SB)/4, $0x00000001
-DATA kq_lane1<>+24(SB)/4, $0x00000001
-DATA kq_lane1<>+28(SB)/4, $0x00000001
-DATA kq_lane1<>+32(SB)/4, $0x00000001
-DATA kq_lane1<>+36(SB)/4, $0x00000001
-DATA kq_lane1<>+40(SB)/4, $0x00000001
-DATA kq_lane1<>+44(SB)/4, $0x00000001
-DATA kq_lane1<>+48(SB)/4, $0x00000001
-DATA kq_lane1<>+52(SB)/4, $0x00000001
-DATA kq_lane1<>+56(SB)/4, $0x00000001
-DATA kq_lane1<>+60(SB)/4, $0x00000001
-GLOBL kq_lane1<>(SB), RODATA|NOPTR, $64
-
-DATA kq_lane2<>+0(SB)/4, $0x00000002
-DATA kq_lane2<>+4(SB)/4, $0x00000002
-DATA kq_lane2<>+8(SB)/4, $0x00000002
-DATA kq_lane2<>+12(SB)/4, $0x00000002
-DATA kq_lane2<>+16(SB)/4, $0x00000002
-DATA kq_lane2<>+20(SB)/4, $0x00000002
-DATA kq_lane2<>+24(SB)/4, $0x00000002
-DATA kq_lane2<>+28(SB)/4, $0x00000002
-DATA kq_lane2<>+32(SB)/4, $0x00000002
-DATA kq_lane2<>+36(SB)/4, $0x00000002
-DATA kq_lane2<>+40(SB)/4, $0x00000002
-DATA kq_lane2<>+44(SB)/4, $0x00000002
-DATA kq_lane2<>+48(SB)/4, $0x00000002
-DATA kq_lane2<>+52(SB)/4, $0x00000002
-DATA kq_lane2<>+56(SB)/4, $0x00000002
-DATA kq_lane2<>+60(SB)/4, $0x00000002
-GLOBL kq_lane2<>(SB), RODATA|NOPTR, $64
-
-DATA kq_lane3<>+0(SB)/4, $0x00000003
-DATA kq_lane3<>+4(SB)/4, $0x00000003
-DATA kq_lane3<>+8(SB)/4, $0x00000003
-DATA kq_lane3<>+12(SB)/4, $0x00000003
-DATA kq_lane3<>+16(SB)/4, $0x00000003
-DATA kq_lane3<>+20(SB)/4, $0x00000003
-DATA kq_lane3<>+24(SB)/4, $0x00000003
-DATA kq_lane3<>+28(SB)/4, $0x00000003
-DATA kq_lane3<>+32(SB)/4, $0x00000003
-DATA kq_lane3<>+36(SB)/4, $0x00000003
-DATA kq_lane3<>+40(SB)/4, $0x00000003
-DATA kq_lane3<>+44(SB)/4, $0x00000003
-DATA kq_lane3<>+48(SB)/4, $0x00000003
-DATA kq_lane3<>+52(SB)/4, $0x00000003
-DATA kq_lane3<>+56(SB)/4, $0x00000003
-DATA kq_lane3<>+60(SB)/4, $0x00000003
-GLOBL kq_lane3<>(SB), RODATA|NOPTR, $64
-
-DATA kq_lane4<>+0(SB)/4, $0x00000004
-DATA kq_lane4<>+4(SB)/4, $0x00000004
-DATA kq_lane4<>+8(SB)/4, $0x00000004
-DATA kq_lane4<>+12(SB)/4, $0x00000004
-DATA kq_lane4<>+16(SB)/4, $0x00000004
-DATA kq_lane4<>+20(SB)/4, $0x00000004
-DATA kq_lane4<>+24(SB)/4, $0x00000004
-DATA kq_lane4<>+28(SB)/4, $0x00000004
-DATA kq_lane4<>+32(SB)/4, $0x00000004
-DATA kq_lane4<>+36(SB)/4, $0x00000004
-DATA kq_lane4<>+40(SB)/4, $0x00000004
-DATA kq_lane4<>+44(SB)/4, $0x00000004
-DATA kq_lane4<>+48(SB)/4, $0x00000004
-DATA kq_lane4<>+52(SB)/4, $0x00000004
-DATA kq_lane4<>+56(SB)/4, $0x00000004
-DATA kq_lane4<>+60(SB)/4, $0x00000004
-GLOBL kq_lane4<>(SB), RODATA|NOPTR, $64
-
-DATA kq_lane5<>+0(SB)/4, $0x00000005
-DATA kq_lane5<>+4(SB)/4, $0x00000005
-DATA kq_lane5<>+8(SB)/4, $0x00000005
-DATA kq_lane5<>+12(SB)/4, $0x00000005
-DATA kq_lane5<>+16(SB)/4, $0x00000005
-DATA kq_lane5<>+20(SB)/4, $0x00000005
-DATA kq_lane5<>+24(SB)/4, $0x00000005
-DATA kq_lane5<>+28(SB)/4, $0x00000005
-DATA kq_lane5<>+32(SB)/4, $0x00000005
-DATA kq_lane5<>+36(SB)/4, $0x00000005
-DATA kq_lane5<>+40(SB)/4, $0x00000005
-DATA kq_lane5<>+44(SB)/4, $0x00000005
-DATA kq_lane5<>+48(SB)/4, $0x00000005
-DATA kq_lane5<>+52(SB)/4, $0x00000005
-DATA kq_lane5<>+56(SB)/4, $0x00000005
-DATA kq_lane5<>+60(SB)/4, $0x00000005
-GLOBL kq_lane5<>(SB), RODATA|NOPTR, $64
-
-DATA kq_lane6<>+0(SB)/4, $0x00000006
-DATA kq_lane6<>+4(SB)/4, $0x00000006
-DATA kq_lane6<>+8(SB)/4, $0x00000006
-DATA kq_lane6<>+12(SB)/4, $0x00000006
-DATA kq_lane6<>+16(SB)/4, $0x00000006
-DATA kq_lane6<>+20(SB)/4, $0x00000006
-DATA kq_lane6<>+24(SB)/4, $0x00000006
-DATA kq_lane6<>+28(SB)/4, $0x00000006
-DATA kq_lane6<>+32(SB)/4, $0x00000006
-DATA kq_lane6<>+36(SB)/4, $0x00000006
-DATA kq_lane6<>+40(SB)/4, $0x00000006
-DATA kq_lane6<>+44(SB)/4, $0x00000006
-DATA kq_lane6<>+48(SB)/4, $0x00000006
-DATA kq_lane6<>+52(SB)/4, $0x00000006
-DATA kq_lane6<>+56(SB)/4, $0x00000006
-DATA kq_lane6<>+60(SB)/4, $0x00000006
-GLOBL kq_lane6<>(SB), RODATA|NOPTR, $64
-
-DATA kq_lane7<>+0(SB)/4, $0x00000007
-DATA kq_lane7<>+4(SB)/4, $0x00000007
-DATA kq_lane7<>+8(SB)/4, $0x00000007
-DATA kq_lane7<>+12(SB)/4, $0x00000007
-DATA kq_lane7<>+16(SB)/4, $0x00000007
-DATA kq_lane7<>+20(SB)/4, $0x00000007
-DATA kq_lane7<>+24(SB)/4, $0x00000007
-DATA kq_lane7<>+28(SB)/4, $0x00000007
-DATA kq_lane7<>+32(SB)/4, $0x00000007
-DATA kq_lane7<>+36(SB)/4, $0x00000007
-DATA kq_lane7<>+40(SB)/4, $0x00000007
-DATA kq_lane7<>+44(SB)/4, $0x00000007
-DATA kq_lane7<>+48(SB)/4, $0x00000007
-DATA kq_lane7<>+52(SB)/4, $0x00000007
-DATA kq_lane7<>+56(SB)/4, $0x00000007
-DATA kq_lane7<>+60(SB)/4, $0x00000007
-GLOBL kq_lane7<>(SB), RODATA|NOPTR, $64
-
-DATA kq_lane8<>+0(SB)/4, $0x00000008
-DATA kq_lane8<>+4(SB)/4, $0x00000008
-DATA kq_lane8<>+8(SB)/4, $0x00000008
-DATA kq_lane8<>+12(SB)/4, $0x00000008
-DATA kq_lane8<>+16(SB)/4, $0x00000008
-DATA kq_lane8<>+20(SB)/4, $0x00000008
-DATA kq_lane8<>+24(SB)/4, $0x00000008
-DATA kq_lane8<>+28(SB)/4, $0x00000008
-DATA kq_lane8<>+32(SB)/4, $0x00000008
-DATA kq_lane8<>+36(SB)/4, $0x00000008
-DATA kq_lane8<>+40(SB)/4, $0x00000008
-DATA kq_lane8<>+44(SB)/4, $0x00000008
-DATA kq_lane8<>+48(SB)/4, $0x00000008
-DATA kq_lane8<>+52(SB)/4, $0x00000008
-DATA kq_lane8<>+56(SB)/4, $0x00000008
-DATA kq_lane8<>+60(SB)/4, $0x00000008
-GLOBL kq_lane8<>(SB), RODATA|NOPTR, $64
-
-DATA kq_lane9<>+0(SB)/4, $0x00000009
-DATA kq_lane9<>+4(SB)/4, $0x00000009
-DATA kq_lane9<>+8(SB)/4, $0x00000009
-DATA kq_lane9<>+12(SB)/4, $0x00000009
-DATA kq_lane9<>+16(SB)/4, $0x00000009
-DATA kq_lane9<>+20(SB)/4, $0x00000009
-DATA kq_lane9<>+24(SB)/4, $0x00000009
-DATA kq_lane9<>+28(SB)/4, $0x00000009
-DATA kq_lane9<>+32(SB)/4, $0x00000009
-DATA kq_lane9<>+36(SB)/4, $0x00000009
-DATA kq_lane9<>+40(SB)/4, $0x00000009
-DATA kq_lane9<>+44(SB)/4, $0x00000009
-DATA kq_lane9<>+48(SB)/4, $0x00000009
-DATA kq_lane9<>+52(SB)/4, $0x00000009
-DATA kq_lane9<>+56(SB)/4, $0x00000009
-DATA kq_lane9<>+60(SB)/4, $0x00000009
-GLOBL kq_lane9<>(SB), RODATA|NOPTR, $64
-
-DATA kq_lane10<>+0(SB)/4, $0x0000000a
-DATA kq_lane10<>+4(SB)/4, $0x0000000a
-DATA kq_lane10<>+8(SB)/4, $0x0000000a
-DATA kq_lane10<>+12(SB)/4, $0x0000000a
-DATA kq_lane10<>+16(SB)/4, $0x0000000a
-DATA kq_lane10<>+20(SB)/4, $0x0000000a
-DATA kq_lane10<>+24(SB)/4, $0x0000000a
-DATA kq_lane10<>+28(SB)/4, $0x0000000a
-DATA kq_lane10<>+32(SB)/4, $0x0000000a
-DATA kq_lane10<>+36(SB)/4, $0x0000000a
-DATA kq_lane10<>+40(SB)/4, $0x0000000a
-DATA kq_lane10<>+44(SB)/4, $0x0000000a
-DATA kq_lane10<>+48(SB)/4, $0x0000000a
-DATA kq_lane10<>+52(SB)/4, $0x0000000a
-DATA kq_lane10<>+56(SB)/4, $0x0000000a
-DATA kq_lane10<>+60(SB)/4, $0x0000000a
-GLOBL kq_lane10<>(SB), RODATA|NOPTR, $64
-
-DATA kq_lane11<>+0(SB)/4, $0x0000000b
-DATA kq_lane11<>+4(SB)/4, $0x0000000b
-DATA kq_lane11<>+8(SB)/4, $0x0000000b
-DATA kq_lane11<>+12(SB)/4, $0x0000000b
-DATA kq_lane11<>+16(SB)/4, $0x0000000b
-DATA kq_lane11<>+20(SB)/4, $0x0000000b
-DATA kq_lane11<>+24(SB)/4, $0x0000000b
-DATA kq_lane11<>+28(SB)/4, $0x0000000b
-DATA kq_lane11<>+32(SB)/4, $0x0000000b
-DATA kq_lane11<>+36(SB)/4, $0x0000000b
-DATA kq_lane11<>+40(SB)/4, $0x0000000b
-DATA kq_lane11<>+44(SB)/4, $0x0000000b
-DATA kq_lane11<>+48(SB)/4, $0x0000000b
-DATA kq_lane11<>+52(SB)/4, $0x0000000b
-DATA kq_lane11<>+56(SB)/4, $0x0000000b
-DATA kq_lane11<>+60(SB)/4, $0x0000000b
-GLOBL kq_lane11<>(SB), RODATA|NOPTR, $64
-
-DATA kq_lane12<>+0(SB)/4, $0x0000000c
-DATA kq_lane12<>+4(SB)/4, $0x0000000c
-DATA kq_lane12<>+8(SB)/4, $0x0000000c
-DATA kq_lane12<>+12(SB)/4, $0x0000000c
-DATA kq_lane12<>+16(SB)/4, $0x0000000c
-DATA kq_lane12<>+20(SB)/4, $0x0000000c
-DATA kq_lane12<>+24(SB)/4, $0x0000000c
-DATA kq_lane12<>+28(SB)/4, $0x0000000c
-DATA kq_lane12<>+32(SB)/4, $0x0000000c
-DATA kq_lane12<>+36(SB)/4, $0x0000000c
-DATA kq_lane12<>+40(SB)/4, $0x0000000c
-DATA kq_lane12<>+44(SB)/4, $0x0000000c
-DATA kq_lane12<>+48(SB)/4, $0x0000000c
-DATA kq_lane12<>+52(SB)/4, $0x0000000c
-DATA kq_lane12<>+56(SB)/4, $0x0000000c
-DATA kq_lane12<>+60(SB)/4, $0x0000000c
-GLOBL kq_lane12<>(SB), RODATA|NOPTR, $64
-
-DATA kq_lane13<>+0(SB)/4, $0x0000000d
-DATA kq_lane13<>+4(SB)/4, $0x0000000d
-DATA kq_lane13<>+8(SB)/4, $0x0000000d
-DATA kq_lane13<>+12(SB)/4, $0x0000000d
-DATA kq_lane13<>+16(SB)/4, $0x0000000d
-DATA kq_lane13<>+20(SB)/4, $0x0000000d
-DATA kq_lane13<>+24(SB)/4, $0x0000000d
-DATA kq_lane13<>+28(SB)/4, $0x0000000d
-DATA kq_lane13<>+32(SB)/4, $0x0000000d
-DATA kq_lane13<>+36(SB)/4, $0x0000000d
-DATA kq_lane13<>+40(SB)/4, $0x0000000d
-DATA kq_lane13<>+44(SB)/4, $0x0000000d
-DATA kq_lane13<>+48(SB)/4, $0x0000000d
-DATA kq_lane13<>+52(SB)/4, $0x0000000d
-DATA kq_lane13<>+56(SB)/4, $0x0000000d
-DATA kq_lane13<>+60(SB)/4, $0x0000000d
-GLOBL kq_lane13<>(SB), RODATA|NOPTR, $64
-
-DATA kq_lane14<>+0(SB)/4, $0x0000000e
-DATA kq_lane14<>+4(SB)/4, $0x0000000e
-DATA kq_lane14<>+8(SB)/4, $0x0000000e
-DATA kq_lane14<>+12(SB)/4, $0x0000000e
-DATA kq_lane14<>+16(SB)/4, $0x0000000e
-DATA kq_lane14<>+20(SB)/4, $0x0000000e
-DATA kq_lane14<>+24(SB)/4, $0x0000000e
-DATA kq_lane14<>+28(SB)/4, $0x0000000e
-DATA kq_lane14<>+32(SB)/4, $0x0000000e
-DATA kq_lane14<>+36(SB)/4, $0x0000000e
-DATA kq_lane14<>+40(SB)/4, $0x0000000e
-DATA kq_lane14<>+44(SB)/4, $0x0000000e
-DATA kq_lane14<>+48(SB)/4, $0x0000000e
-DATA kq_lane14<>+52(SB)/4, $0x0000000e
-DATA kq_lane14<>+56(SB)/4, $0x0000000e
-DATA kq_lane14<>+60(SB)/4, $0x0000000e
-GLOBL kq_lane14<>(SB), RODATA|NOPTR, $64
-
-DATA kq_lane15<>+0(SB)/4, $0x0000000f
-DATA kq_lane15<>+4(SB)/4, $0x0000000f
-DATA kq_lane15<>+8(SB)/4, $0x0000000f
-DATA kq_lane15<>+12(SB)/4, $0x0000000f
-DATA kq_lane15<>+16(SB)/4, $0x0000000f
-DATA kq_lane15<>+20(SB)/4, $0x0000000f
-DATA kq_lane15<>+24(SB)/4, $0x0000000f
-DATA kq_lane15<>+28(SB)/4, $0x0000000f
-DATA kq_lane15<>+32(SB)/4, $0x0000000f
-DATA kq_lane15<>+36(SB)/4, $0x0000000f
-DATA kq_lane15<>+40(SB)/4, $0x0000000f
-DATA kq_lane15<>+44(SB)/4, $0x0000000f
-DATA kq_lane15<>+48(SB)/4, $0x0000000f
-DATA kq_lane15<>+52(SB)/4, $0x0000000f
-DATA kq_lane15<>+56(SB)/4, $0x0000000f
-DATA kq_lane15<>+60(SB)/4, $0x0000000f
-GLOBL kq_lane15<>(SB), RODATA|NOPTR, $64
+DATA kq_quarter<>+0(SB)/4, $0x3e800000
+DATA kq_quarter<>+4(SB)/4, $0x3e800000
+DATA kq_quarter<>+8(SB)/4, $0x3e800000
+DATA kq_quarter<>+12(SB)/4, $0x3e800000
+DATA kq_quarter<>+16(SB)/4, $0x3e800000
+DATA kq_quarter<>+20(SB)/4, $0x3e800000
+DATA kq_quarter<>+24(SB)/4, $0x3e800000
+DATA kq_quarter<>+28(SB)/4, $0x3e800000
+DATA kq_quarter<>+32(SB)/4, $0x3e800000
+DATA kq_quarter<>+36(SB)/4, $0x3e800000
+DATA kq_quarter<>+40(SB)/4, $0x3e800000
+DATA kq_quarter<>+44(SB)/4, $0x3e800000
+DATA kq_quarter<>+48(SB)/4, $0x3e800000
+DATA kq_quarter<>+52(SB)/4, $0x3e800000
+DATA kq_quarter<>+56(SB)/4, $0x3e800000
+DATA kq_quarter<>+60(SB)/4, $0x3e800000
+GLOBL kq_quarter<>(SB), RODATA|NOPTR, $64
 
 // func gemvQ6_KSumsAVX2(dst []float32, w []byte, x []float32)
 // Requires: AVX, AVX2, F16C, FMA3, MMX+

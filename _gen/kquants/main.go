@@ -559,7 +559,7 @@ func (k *kernel) q4k2(sc Mem, low VecVirtual) {
 // costs 9 vector uops per 128 weights on AVX-512 and 20 on AVX2.
 func q6k(v *vec.ISA) {
 	if v.Wide() {
-		q6kKernel(v, "gemvQ6_KAVX512", false)
+		q6kPipelined(v, "gemvQ6_KAVX512")
 		return
 	}
 	q6kKernel(v, "gemvQ6_KSumsAVX2", true)
@@ -684,6 +684,94 @@ func (k *kernel) q6k2Sums(sc, qb Mem) {
 // laneIdx is the VPERMPS index vector that takes lane j into every lane.
 func laneIdx(j int) Mem {
 	return table(fmt.Sprintf("kq_lane%d", j), func(int) uint32 { return uint32(j) })
+}
+
+// q6kPipelined emits the AVX-512 Q6_K kernel, software-pipelined over the
+// super-blocks of the whole matrix (rows are contiguous, so the block after
+// the last of a row is the first of the next): while the products of block
+// b are taken, block b+1's bytes Q = 4·(q−32) and scales d·sc/4 are
+// assembled and stored to a second stack slot. Block b's products then take
+// their operands from memory, where they cost no shuffle:
+//
+//	VPMOVSXBD m128 (its load and one shuffle), VCVTDQ2PS, VMULPS with the
+//	scale as an embedded broadcast, and the FMA with x
+//
+// per 16 weights, four ALU uops. The register version it replaces (the
+// bytes and scales of the current block kept in registers) needed a
+// VEXTRACTI32X4 and a VPERMPS on the shuffle port besides, six: on Intel
+// cores, whose 512-bit ALU uops go to two ports only, it ran at 28-35 µs on
+// the l2 shape where a plain stack version took 22 µs; the stack version in
+// turn stalled on Zen 5, which does not forward a 64-byte store to the
+// narrower loads that follow it within a few instructions (34 µs against
+// 16). Here each load reads a slot stored a whole block (about 110
+// instructions) earlier.
+//
+// The results are bit for bit those of the register version: the same
+// bytes, scales, products and FMA order. Block b+1 is assembled only when
+// it lies inside w, so nothing past w is read.
+func q6kPipelined(v *vec.ISA, name string) {
+	k := &kernel{v: v, name: name, blkBytes: q6kBytes, prefetch: prefetchAhead}
+	var slots Mem
+	var cur, nxt, wEnd, nb GPVirtual
+	var c3c, cc0, caa VecVirtual
+	// slot layout: Q bytes 0-255 (weight order), scales 256-319 (float32)
+	const slotBytes = 320
+	assemble := func(base, slot GPVirtual) {
+		Comment("assemble the block at base into the slot: Q bytes, then d·sc/4")
+		for h := 0; h < 2; h++ {
+			qs := q6kBytesAt(base, h, c3c, cc0, caa)
+			VMOVDQU64(qs[0], Mem{Base: slot, Disp: 128 * h})
+			VMOVDQU64(qs[1], Mem{Base: slot, Disp: 128*h + 64})
+		}
+		VMOVUPS(q6kScalesAt(base), Mem{Base: slot, Disp: 256})
+	}
+	setup := func() {
+		c3c, cc0, caa = ZMM(), ZMM(), ZMM()
+		VMOVDQU64(bytesConst("kq_3c", 0x3c), c3c)
+		VMOVDQU64(bytesConst("kq_c0", 0xc0), cc0)
+		VMOVDQU64(bytesConst("kq_aa", 0xaa), caa)
+		slots = AllocLocal(2 * slotBytes)
+		cur, nxt, wEnd = GP64(), GP64(), GP64()
+		LEAQ(slots, cur)
+		LEAQ(slots.Offset(slotBytes), nxt)
+		Comment("wEnd = the end of w: no block at or past it is assembled")
+		Load(Param("w").Len(), wEnd)
+		ADDQ(k.p, wEnd)
+		Comment("the first block of the matrix, before the loops")
+		assemble(k.p, cur)
+		_ = nb
+	}
+	body := func() {
+		skip := k.label("q6kLast")
+		nextBlk := GP64()
+		LEAQ(k.bm(q6kBytes), nextBlk)
+		CMPQ(nextBlk, wEnd)
+		JAE(LabelRef(skip))
+		assemble(nextBlk, nxt)
+		Label(skip)
+		Comment("acc += Q·(d·sc/4)·x for the 256 weights of this block, from its slot")
+		for g := 0; g < 16; g++ {
+			q := ZMM()
+			VPMOVSXBD(Mem{Base: cur, Disp: 16 * g}, q)
+			VCVTDQ2PS(q, q)
+			VMULPS_BCST(Mem{Base: cur, Disp: 256 + 4*g}, q, q)
+			VFMADD231PS(k.xm(16*g), q, k.acc[g%4])
+		}
+		XCHGQ(cur, nxt)
+	}
+	k.emit(setup, body)
+}
+
+// q6kBytesAt is q6kBytes512 for the block at base.
+func q6kBytesAt(base GPVirtual, h int, c3c, cc0, caa VecVirtual) [2]VecVirtual {
+	k := &kernel{p: base}
+	return k.q6kBytes512(h, c3c, cc0, caa)
+}
+
+// q6kScalesAt is q6kScalesReg for the block at base.
+func q6kScalesAt(base GPVirtual) VecVirtual {
+	k := &kernel{p: base}
+	return k.q6kScalesReg()
 }
 
 // q6kScalesReg returns the 16 float32 scales d·sc_j/4 of the Q6_K block at
