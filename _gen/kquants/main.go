@@ -545,14 +545,11 @@ func (k *kernel) q4k2(sc Mem, low VecVirtual) {
 // d·sc·(q−32) exactly; the /4 is folded into the scale vector (exact: d/4
 // of the smallest subnormal half, 2⁻²⁶, is a normal float32).
 //
-// On AVX2 the bytes of Q and the scales go through stack slots, so that
-// VPMOVSXBD and VBROADCASTSS take them from memory: from a register, every
-// 16 bytes past the first would cost an extract on the shuffle port. On
-// AVX-512 they stay in registers (VEXTRACTI32X4 for the bytes, VPERMPS for
-// the scales): on Zen 5 a load from a 64-byte slot stored a few
-// instructions earlier is not forwarded from the store and waits for it,
-// which made the stack version take 34 µs on the l2 shape, against 16 µs
-// in registers (BenchmarkGemvFormat/Q6_K/avx512/l2).
+// The bytes of Q and the scales go through stack slots, so that VPMOVSXBD
+// and the scale multiply take them from memory: from a register, every 16
+// bytes past the first would cost an extract on the shuffle port. On AVX2
+// a block's slots are read right after they are stored; on AVX-512 they
+// are stored one block ahead (q6kPipelined).
 //
 // Per 16 weights, both levels: VPMOVSXBD, VCVTDQ2PS, the scale multiply
 // (broadcast from the scale slot) and the FMA with x. The byte assembly
@@ -566,58 +563,18 @@ func q6k(v *vec.ISA) {
 	q6kKernel(v, "gemvQ6_KExactAVX2", false)
 }
 
-// q6kKernel emits one Q6_K kernel. With sums (AVX2 only), a block whose d is
-// finite takes q6k2Sums and the others the exact q6k2; without, AVX2 takes
-// q6k2 for every block (for the x that q6kSumsOK rejects).
+// q6kKernel emits one AVX2 Q6_K kernel. With sums, a block whose d is
+// finite takes q6k2Sums and the others the exact q6k2; without, every block
+// takes q6k2 (for the x that q6kSumsOK rejects).
 func q6kKernel(v *vec.ISA, name string, sums bool) {
 	k := &kernel{v: v, name: name, blkBytes: q6kBytes, prefetch: prefetchAhead}
 	var sc, qb Mem
-	var c3c, cc0, caa VecVirtual
 	setup := func() {
-		if !v.Wide() {
-			sc = AllocLocal(64)
-			qb = AllocLocal(256)
-		}
-		if v.Wide() {
-			c3c, cc0, caa = ZMM(), ZMM(), ZMM()
-			VMOVDQU64(bytesConst("kq_3c", 0x3c), c3c)
-			VMOVDQU64(bytesConst("kq_c0", 0xc0), cc0)
-			VMOVDQU64(bytesConst("kq_aa", 0xaa), caa)
-		}
+		sc = AllocLocal(64)
+		qb = AllocLocal(256)
 	}
 	body := func() {
-		var scv VecVirtual
-		if v.Wide() {
-			scv = k.q6kScalesReg()
-		} else {
-			k.q6kScales(sc)
-		}
-		if v.Wide() {
-			for h := 0; h < 2; h++ {
-				qs := k.q6kBytes512(h, c3c, cc0, caa)
-				Commentf("acc += (4·(q−32))·(d·sc/4)·x for weights %d-%d", 128*h, 128*h+127)
-				for g := 0; g < 8; g++ {
-					q := ZMM()
-					src := qs[g/4]
-					if g%4 == 0 {
-						VPMOVSXBD(src.AsX(), q)
-					} else {
-						t := XMM()
-						VEXTRACTI32X4(U8(g%4), src, t)
-						VPMOVSXBD(t, q)
-					}
-					VCVTDQ2PS(q, q)
-					// lane j of the scales in every lane, from the register:
-					// a load from the slot just stored stalls on AMD.
-					bs, ix := ZMM(), ZMM()
-					VMOVDQU32(laneIdx(8*h+g), ix)
-					VPERMPS(scv, ix, bs)
-					VMULPS(bs, q, q)
-					VFMADD231PS(k.xm(128*h+16*g), q, k.acc[g%4])
-				}
-			}
-			return
-		}
+		k.q6kScales(sc)
 		for h := 0; h < 2; h++ {
 			k.q6kBytes2(h, qb.Offset(128*h))
 		}
@@ -679,11 +636,6 @@ func (k *kernel) q6k2Sums(sc, qb Mem) {
 		VBROADCASTSS(sc.Offset(4*sub), s)
 		VFMADD231PS(s, q[0], k.acc[sub%4])
 	}
-}
-
-// laneIdx is the VPERMPS index vector that takes lane j into every lane.
-func laneIdx(j int) Mem {
-	return table(fmt.Sprintf("kq_lane%d", j), func(int) uint32 { return uint32(j) })
 }
 
 // q6kPipelined emits the AVX-512 Q6_K kernel, software-pipelined over the
@@ -789,20 +741,9 @@ func (k *kernel) q6kScalesReg() VecVirtual {
 }
 
 // q6kScales stores the 16 float32 scales d·sc_j/4 of the Q6_K block at k.p
-// to the stack slot out.
+// to the stack slot out (AVX2; q6kScalesReg is the AVX-512 form).
 func (k *kernel) q6kScales(out Mem) {
 	Comment("d·sc/4 of the 16 sub-blocks: int8 scales → float32, times d/4")
-	if k.v.Wide() {
-		d, s := ZMM(), ZMM()
-		VPBROADCASTW(k.bm(q6kD), d.AsY()) // reads exactly the 2 bytes of d
-		VCVTPH2PS(d.AsY(), d)
-		VMULPS_BCST(quarter(), d, d)
-		VPMOVSXBD(k.bm(q6kScales), s)
-		VCVTDQ2PS(s, s)
-		VMULPS(d, s, s)
-		VMOVUPS(s, out)
-		return
-	}
 	d := YMM()
 	VPBROADCASTW(k.bm(q6kD), d.AsX())
 	VCVTPH2PS(d.AsX(), d)
