@@ -24,11 +24,11 @@ row_gemvQ4_KAVX512:
 	MOVQ   SI, R8
 
 block_gemvQ4_KAVX512:
-	// prefetch the block 1024 bytes ahead: every cache line of it
-	PREFETCHT0 1024(DX)
-	PREFETCHT0 1088(DX)
-	PREFETCHT0 1152(DX)
-	PREFETCHT0 1216(DX)
+	// prefetch the block 4096 bytes ahead: every cache line of it
+	PREFETCHT0 4096(DX)
+	PREFETCHT0 4160(DX)
+	PREFETCHT0 4224(DX)
+	PREFETCHT0 4288(DX)
 
 	// d1, m1 of the 8 sub-blocks: unpack the 6-bit scales and mins (get_scale_min_k4)
 	MOVQ 4(DX), R9
@@ -263,11 +263,11 @@ row_gemvQ4_KSumsAVX2:
 	MOVQ   DI, R8
 
 block_gemvQ4_KSumsAVX2:
-	// prefetch the block 1024 bytes ahead: every cache line of it
-	PREFETCHT0 1024(DX)
-	PREFETCHT0 1088(DX)
-	PREFETCHT0 1152(DX)
-	PREFETCHT0 1216(DX)
+	// prefetch the block 4096 bytes ahead: every cache line of it
+	PREFETCHT0 4096(DX)
+	PREFETCHT0 4160(DX)
+	PREFETCHT0 4224(DX)
+	PREFETCHT0 4288(DX)
 
 	// d1, m1 of the 8 sub-blocks: unpack the 6-bit scales and mins (get_scale_min_k4)
 	MOVQ 4(DX), R11
@@ -675,11 +675,11 @@ row_gemvQ4_KExactAVX2:
 	MOVQ   SI, R8
 
 block_gemvQ4_KExactAVX2:
-	// prefetch the block 1024 bytes ahead: every cache line of it
-	PREFETCHT0 1024(DX)
-	PREFETCHT0 1088(DX)
-	PREFETCHT0 1152(DX)
-	PREFETCHT0 1216(DX)
+	// prefetch the block 4096 bytes ahead: every cache line of it
+	PREFETCHT0 4096(DX)
+	PREFETCHT0 4160(DX)
+	PREFETCHT0 4224(DX)
+	PREFETCHT0 4288(DX)
 
 	// d1, m1 of the 8 sub-blocks: unpack the 6-bit scales and mins (get_scale_min_k4)
 	MOVQ 4(DX), R9
@@ -965,12 +965,12 @@ row_gemvQ6_KAVX512:
 	MOVQ   SI, R11
 
 block_gemvQ6_KAVX512:
-	// prefetch the block 1024 bytes ahead: every cache line of it
-	PREFETCHT0 1024(DX)
-	PREFETCHT0 1088(DX)
-	PREFETCHT0 1152(DX)
-	PREFETCHT0 1216(DX)
-	PREFETCHT0 1280(DX)
+	// prefetch the block 8192 bytes ahead: every cache line of it
+	PREFETCHT0 8192(DX)
+	PREFETCHT0 8256(DX)
+	PREFETCHT0 8320(DX)
+	PREFETCHT0 8384(DX)
+	PREFETCHT0 8448(DX)
 	LEAQ       210(DX), R12
 	CMPQ       R12, R9
 	JAE        q6kLast1_gemvQ6_KAVX512
@@ -1231,12 +1231,12 @@ row_gemvQ6_KSumsAVX2:
 	MOVQ   SI, R8
 
 block_gemvQ6_KSumsAVX2:
-	// prefetch the block 1024 bytes ahead: every cache line of it
-	PREFETCHT0 1024(DX)
-	PREFETCHT0 1088(DX)
-	PREFETCHT0 1152(DX)
-	PREFETCHT0 1216(DX)
-	PREFETCHT0 1280(DX)
+	// prefetch the block 8192 bytes ahead: every cache line of it
+	PREFETCHT0 8192(DX)
+	PREFETCHT0 8256(DX)
+	PREFETCHT0 8320(DX)
+	PREFETCHT0 8384(DX)
+	PREFETCHT0 8448(DX)
 
 	// d·sc/4 of the 16 sub-blocks: int8 scales → float32, times d/4
 	VPBROADCASTW 208(DX), X4
@@ -1691,12 +1691,12 @@ row_gemvQ6_KExactAVX2:
 	MOVQ   SI, R8
 
 block_gemvQ6_KExactAVX2:
-	// prefetch the block 1024 bytes ahead: every cache line of it
-	PREFETCHT0 1024(DX)
-	PREFETCHT0 1088(DX)
-	PREFETCHT0 1152(DX)
-	PREFETCHT0 1216(DX)
-	PREFETCHT0 1280(DX)
+	// prefetch the block 8192 bytes ahead: every cache line of it
+	PREFETCHT0 8192(DX)
+	PREFETCHT0 8256(DX)
+	PREFETCHT0 8320(DX)
+	PREFETCHT0 8384(DX)
+	PREFETCHT0 8448(DX)
 
 	// d·sc/4 of the 16 sub-blocks: int8 scales → float32, times d/4
 	VPBROADCASTW 208(DX), X4

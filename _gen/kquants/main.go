@@ -91,16 +91,25 @@ const (
 	q6kD      = 208 // offset of d
 )
 
-// prefetchAhead is how far ahead of the block being decoded, in bytes, each
-// trip prefetches (PREFETCHT0) every cache line of a block. Without it the
-// kernels ran at 0.2-0.3 (Q4_K AVX2) and 0.45-0.7 (AVX-512) of the read
-// bandwidth of the same run from memory, although in L2 they decode at 8-12
-// GB/s: the hardware prefetchers alone did not keep ahead of them. Measured
-// (interleaved runs on the shared, loaded 2-core benchmark machine, llama2-7b
-// and llama3.2-1b shapes) over 0, 1024, 2048 and 4096: 1024 and 2048 were
-// level within the noise and clearly ahead of 0 and 4096. A prefetch never
-// faults, so the ones past the end of w are harmless.
-const prefetchAhead = 1024
+// prefetchQ4K and prefetchQ6K are how far ahead of the block being decoded,
+// in bytes, each trip prefetches (PREFETCHT0) every cache line of a block.
+// Without it the kernels ran at 0.2-0.3 (Q4_K AVX2) and 0.45-0.7 (AVX-512)
+// of the read bandwidth of the same run from memory, although in L2 they
+// decode at 8-12 GB/s: the hardware prefetchers alone did not keep ahead of
+// them. A prefetch never faults, so the ones past the end of w are
+// harmless.
+//
+// The first measurement (Zen 4 or Sapphire Rapids, loaded machine, over 0,
+// 1024, 2048 and 4096) put 1024 and 2048 level and ahead of 0 and 4096. On
+// the Intel Xeon of 2026-12-02 (model 207), three interleaved runs of the
+// AVX-512 kernels at llama3.2-1b over 1024, 4096 and 8192 gave Q4_K 18-23,
+// 15.3-16.0 and 16.2-19.1 ms and Q6_K 28-35, 22-27 and 21.6-22.6 ms; the
+// Q8_0 and Q4_0 kernels likewise run fastest at 8 KiB there and on Zen 5
+// (_gen/formats). The Q4_K decode is the faster, so it needs less lead.
+const (
+	prefetchQ4K = 4096
+	prefetchQ6K = 8192
+)
 
 // ---------------------------------------------------------------------------
 // Constants
@@ -376,7 +385,7 @@ func q4k(v *vec.ISA) {
 // q4kKernel emits one Q4_K kernel. With sums (AVX2 only), a block whose d
 // and dmin are finite takes q4k2Sums, and the others the exact q4k2.
 func q4kKernel(v *vec.ISA, name string, sums bool) {
-	k := &kernel{v: v, name: name, blkBytes: q4kBytes, prefetch: prefetchAhead, sums: sums}
+	k := &kernel{v: v, name: name, blkBytes: q4kBytes, prefetch: prefetchQ4K, sums: sums}
 	var bytes, sc Mem
 	var iota, low VecVirtual
 	setup := func() {
@@ -567,7 +576,7 @@ func q6k(v *vec.ISA) {
 // finite takes q6k2Sums and the others the exact q6k2; without, every block
 // takes q6k2 (for the x that q6kSumsOK rejects).
 func q6kKernel(v *vec.ISA, name string, sums bool) {
-	k := &kernel{v: v, name: name, blkBytes: q6kBytes, prefetch: prefetchAhead}
+	k := &kernel{v: v, name: name, blkBytes: q6kBytes, prefetch: prefetchQ6K}
 	var sc, qb Mem
 	setup := func() {
 		sc = AllocLocal(64)
@@ -662,7 +671,7 @@ func (k *kernel) q6k2Sums(sc, qb Mem) {
 // bytes, scales, products and FMA order. Block b+1 is assembled only when
 // it lies inside w, so nothing past w is read.
 func q6kPipelined(v *vec.ISA, name string) {
-	k := &kernel{v: v, name: name, blkBytes: q6kBytes, prefetch: prefetchAhead}
+	k := &kernel{v: v, name: name, blkBytes: q6kBytes, prefetch: prefetchQ6K}
 	var slots Mem
 	var cur, nxt, wEnd, nb GPVirtual
 	var c3c, cc0, caa VecVirtual
