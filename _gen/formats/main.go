@@ -70,8 +70,10 @@ type format struct {
 // machine (_gen/gemv: prefetchAVX2): with Zen 4's or Sapphire Rapids'
 // hardware prefetchers alone its AVX2 kernel reached 0.88× the read
 // bandwidth from DRAM and 0.98× with PREFETCHT0 1024 bytes ahead; on
-// AVX-512 no distance helped. Of the F16 and BF16 kernels, only the AVX2
-// ones prefetch.
+// AVX-512 no distance helped. The F16 and BF16 kernels prefetch 1 KiB
+// ahead, on AVX-512 in the four-row pass only: on the Intel Xeon of
+// 2026-12-02 (model 207) that took F16 at llama3.2-1b from 47-56 to 40-43
+// ms and BF16 from 45-51 to 39-45 ms (three interleaved runs).
 //
 // Q8_0 and Q4_0 prefetch each row 8 KiB ahead on both levels. On Zen 5
 // (EPYC, family 26) the hardware prefetchers alone left them far below
@@ -82,8 +84,8 @@ type format struct {
 // enough that the loads of four rows do not keep enough misses in flight
 // by themselves.
 var (
-	f16  = &format{name: "F16", blockWeights: 1, blockBytes: 2, prefetch2: 1024}
-	bf16 = &format{name: "BF16", blockWeights: 1, blockBytes: 2, prefetch2: 1024}
+	f16  = &format{name: "F16", blockWeights: 1, blockBytes: 2, prefetch512: 1024, prefetch2: 1024}
+	bf16 = &format{name: "BF16", blockWeights: 1, blockBytes: 2, prefetch512: 1024, prefetch2: 1024}
 	q8_0 = &format{name: "Q8_0", blockWeights: 32, blockBytes: 34, prefetch512: 8192, prefetch2: 8192}
 	q4_0 = &format{name: "Q4_0", blockWeights: 32, blockBytes: 18, prefetch512: 8192, prefetch2: 8192}
 )
@@ -425,7 +427,9 @@ func (g *k) halves(nr int, l func(string) string) {
 		VMOVUPS(Mem{Base: g.xp, Disp: u * 4 * L}, xv[u])
 	}
 	for i := 0; i < nr; i++ {
-		if d := g.prefetch(); d > 0 {
+		// The AVX-512 one-row pass (rows streamed alone, tuning.go) does
+		// not prefetch: it was measured fastest without on Zen 5.
+		if d := g.prefetch(); d > 0 && (nr > 1 || !v.Wide()) {
 			PREFETCHT0(g.row(g.p, i, d))
 		}
 		for u := 0; u < 2; u++ {
@@ -690,7 +694,9 @@ func (g *k) blockLoop(nr int, l func(string) string, name string, bi, pend GPVir
 		}
 	}
 	for i := 0; i < nr; i++ {
-		if d := g.prefetch(); d > 0 {
+		// The AVX-512 one-row pass (rows streamed alone, tuning.go) does
+		// not prefetch: it was measured fastest without on Zen 5.
+		if d := g.prefetch(); d > 0 && (nr > 1 || !v.Wide()) {
 			PREFETCHT0(g.row(g.p, i, d))
 		}
 		d := g.fbuf.Offset(4*chunkBlocks*i).Idx(bi, 4)
