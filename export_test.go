@@ -13,3 +13,11 @@ func SetHalfStreamRowBytes(n uint64) (restore func()) {
 // HalfStreamNever is the setting of SetHalfStreamRowBytes that never
 // streams a row alone.
 const HalfStreamNever = halfStreamNever
+
+// SetGemmBF16InPlace sets whether the AVX-512 Gemm reads BF16 weights in
+// place (tuning.go) and returns a function that restores the old value.
+func SetGemmBF16InPlace(inPlace bool) (restore func()) {
+	old := gemmBF16InPlace
+	gemmBF16InPlace = inPlace
+	return func() { gemmBF16InPlace = old }
+}

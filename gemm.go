@@ -34,9 +34,10 @@ const (
 	// tile (12·1 KiB); the tile's loads and stores of C (48 vectors) are
 	// under 1% of its 256·24 FMAs.
 	gemmKC = 256
-	// gemmPanelRows is the rows of W decoded at once: a multiple of every
-	// level's tile rows (12 AVX-512, 6 AVX2), 96·d float32 = 1.5 MiB at
-	// d = 4096, in a 2 MiB L2 (Sapphire Rapids). Per panel the packed
+	// gemmPanelRows is the rows of W in one panel of outputs (and, for n ≤
+	// 8, decoded at once): a multiple of every level's tile rows (12
+	// AVX-512, 6 AVX2), 96·d float32 = 1.5 MiB at d = 4096, in a 2 MiB L2
+	// (Sapphire Rapids). Per panel the packed
 	// positions are read once more from L2 or L3, 4·n·d bytes for
 	// 2·96·n·d flops; 48 rows measured a few percent slower at n = 64
 	// (within the noise of a shared machine).
@@ -48,6 +49,17 @@ const (
 	// gemmGroup is the positions in one packed group: one 64-byte vector
 	// per k.
 	gemmGroup = 16
+	// gemmDecodeRows is the rows of W that a format other than F32 is
+	// decoded for at once, whole rows (a contiguous read of W), which then
+	// meet every position over every k slice: 24·d float32 = 384 KiB at
+	// d = 4096, which stays in a 2 MiB L2 beside the packed positions (1 MiB
+	// at n = 64). Decoding whole 96-row panels (1.5 MiB) did not fit beside
+	// them: on an Intel Xeon (model 207) Q8_0 at n = 64 then took 142-201
+	// ms against 130-199 (best 130 against 142; F32 127-181 in the same
+	// four interleaved rounds), and BF16 decoded this way 140 ms against
+	// 158 for the in-place tiles. 48 rows measured the same as 24. A
+	// multiple of every level's tile rows.
+	gemmDecodeRows = 24
 )
 
 // Gemm computes the projection of n positions at once, dst = X·Wᵀ with W
@@ -62,13 +74,14 @@ const (
 // k).
 //
 // For n = 1 it is [Matrix.Gemv]. For more, W is read (and, for formats
-// other than F32, decoded into float32, except BF16 on the AVX-512 level,
-// which is read in place) once per 128 positions, in panels
-// of 96 rows that meet every position in cache, so the cost per position
-// falls towards the FMA throughput of the core instead of the memory
-// bandwidth. Gemm does not allocate once its scratch (a per-size buffer in
-// a sync.Pool: the packed positions, one decoded panel and one panel of
-// outputs, about (min(n,128)+96)·d·4 bytes) is warm.
+// other than F32, decoded into float32 24 rows at a time, except BF16 on
+// the AVX-512 level of AMD CPUs, which is read in place) once per 128
+// positions, in panels of 96 rows that meet every position in cache, so
+// the cost per position falls towards the FMA throughput of the core
+// instead of the memory bandwidth. Gemm does not allocate once its scratch
+// (a per-size buffer in a sync.Pool: the packed positions, the decoded
+// rows and one panel of outputs, about (min(n,128)+24)·d·4 bytes, or
+// (8+96)·d·4 for n ≤ 8, whose panels are decoded whole) is warm.
 //
 // Weights that are subnormal as float32 (possible in F32 and BF16) make
 // every FMA that uses them take a microcode assist on Intel cores: with one
@@ -159,8 +172,9 @@ func (m Matrix) gemmPacked(s *gemmScratch, dst []float32, ldd int, xp []float32,
 		wf, inPlace = bytesF32(m.data), true
 	}
 	kernel := active.gemm
-	// BF16 on AVX-512 is read in place (gemmTileBF16x12x32AVX512).
-	bf16 := m.format == BF16 && activeISA == AVX512
+	// BF16 on AVX-512 is read in place (gemmTileBF16x12x32AVX512) where
+	// that is the faster (tuning.go: gemmBF16InPlace).
+	bf16 := m.format == BF16 && activeISA == AVX512 && gemmBF16InPlace
 	for p0 := 0; p0 < n; p0 += gemmMaxPos {
 		pn := min(gemmMaxPos, n-p0)
 		groups := (pn + gemmGroup - 1) / gemmGroup
@@ -176,16 +190,23 @@ func (m Matrix) gemmPacked(s *gemmScratch, dst []float32, ldd int, xp []float32,
 					kn := min(gemmKC, d-kb)
 					active.gemmBF16(c, ldc, w[2*kb:], d, rn, kn, xg[kb*gemmGroup:], d*gemmGroup, groups, kb > 0)
 				}
-			default:
-				var w []float32
-				if inPlace {
-					w = wf[r0*d : (r0+rn)*d]
-				} else {
-					w = m.Dequantize(buf(&s.w, gemmPanelRows*d), r0, r0+rn)
-				}
+			case inPlace:
+				w := wf[r0*d : (r0+rn)*d]
 				for kb := 0; kb < d; kb += gemmKC {
 					kn := min(gemmKC, d-kb)
 					kernel(c, ldc, w[kb:], d, rn, kn, xg[kb*gemmGroup:], d*gemmGroup, groups, kb > 0)
+				}
+			default:
+				// Decode gemmDecodeRows whole rows at a time (a contiguous
+				// read of W) and run every k slice of the tiles on them
+				// while they and the packed positions are in L2.
+				for q0 := 0; q0 < rn; q0 += gemmDecodeRows {
+					qn := min(gemmDecodeRows, rn-q0)
+					w := m.Dequantize(buf(&s.w, gemmDecodeRows*d), r0+q0, r0+q0+qn)
+					for kb := 0; kb < d; kb += gemmKC {
+						kn := min(gemmKC, d-kb)
+						kernel(c[q0*ldc:], ldc, w[kb:], d, qn, kn, xg[kb*gemmGroup:], d*gemmGroup, groups, kb > 0)
+					}
 				}
 			}
 			// Scatter the panel's outputs, c[r][p], to dst[p][r0+r].

@@ -111,16 +111,19 @@ func TestGemmFormats(t *testing.T) {
 						x := make([]float32, n*cols)
 						tu.Fill(r, x)
 						dst := make([]float32, n*V)
-						m.Gemm(dst, x, n)
-						for i := 0; i < n; i++ {
-							for v := 0; v < V; v++ {
-								ref, bound := tu.RefGemvRow(f, data[v*rb:(v+1)*rb], x[i*cols:(i+1)*cols])
-								if !tu.Close(dst[i*V+v], ref, bound) {
-									t.Fatalf("%v %v V=%d d=%d n=%d: dst[%d][%d] = %v, want %v ± %v",
-										isa, f, V, cols, n, i, v, dst[i*V+v], ref, bound)
+						bf16Shapes(isa, f, func(shape string) {
+							clear(dst)
+							m.Gemm(dst, x, n)
+							for i := 0; i < n; i++ {
+								for v := 0; v < V; v++ {
+									ref, bound := tu.RefGemvRow(f, data[v*rb:(v+1)*rb], x[i*cols:(i+1)*cols])
+									if !tu.Close(dst[i*V+v], ref, bound) {
+										t.Fatalf("%v %v%s V=%d d=%d n=%d: dst[%d][%d] = %v, want %v ± %v",
+											isa, f, shape, V, cols, n, i, v, dst[i*V+v], ref, bound)
+									}
 								}
 							}
-						}
+						})
 					}
 				}
 			}
@@ -128,9 +131,24 @@ func TestGemmFormats(t *testing.T) {
 	})
 }
 
+// bf16Shapes runs check once per way the AVX-512 Gemm can take BF16
+// weights (tuning.go): read in place and decoded; any other format or level
+// once.
+func bf16Shapes(isa lmhead.ISA, f lmhead.Format, check func(shape string)) {
+	if isa != lmhead.AVX512 || f != lmhead.BF16 {
+		check("")
+		return
+	}
+	for _, inPlace := range []bool{true, false} {
+		restore := lmhead.SetGemmBF16InPlace(inPlace)
+		check(fmt.Sprintf(" (in place: %v)", inPlace))
+		restore()
+	}
+}
+
 // TestGemmAllocs checks that a warm Gemm does not allocate, for F32 (read
-// in place), BF16 (in place on AVX-512) and a format decoded through the
-// panel scratch, at a few positions and at many.
+// in place), BF16 (in place on AVX-512 of AMD CPUs, else decoded) and a
+// format decoded through the scratch, at a few positions and at many.
 func TestGemmAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector makes sync.Pool drop items at random")

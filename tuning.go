@@ -34,3 +34,12 @@ func halfStreamFor(v cpuid.Vendor) uint64 {
 	}
 	return halfStreamNever
 }
+
+// gemmBF16InPlace says whether the AVX-512 Gemm reads BF16 weights in place
+// (gemmTileBF16x12x32AVX512, two weights per 4-byte broadcast, a shift and
+// a mask) rather than decoding them to float32 as the other formats are.
+// In place costs one extra vector uop per weight and position pair besides
+// the FMAs. Zen 5 runs those on pipes the FMAs do not use (1.04× F32's
+// GFLOP/s at n = 64); an Intel core has two 512-bit pipes for both, and
+// the in-place tiles ran at 0.81× F32 there.
+var gemmBF16InPlace = cpuid.CPU.VendorID == cpuid.AMD
