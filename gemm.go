@@ -37,10 +37,9 @@ const (
 	// gemmPanelRows is the rows of W in one panel of outputs (and, for n ≤
 	// 8, decoded at once): a multiple of every level's tile rows (12
 	// AVX-512, 6 AVX2), 96·d float32 = 1.5 MiB at d = 4096, in a 2 MiB L2
-	// (Sapphire Rapids). Per panel the packed
-	// positions are read once more from L2 or L3, 4·n·d bytes for
-	// 2·96·n·d flops; 48 rows measured a few percent slower at n = 64
-	// (within the noise of a shared machine).
+	// (Sapphire Rapids). Per panel the packed positions are read once more
+	// from L2 or L3, 4·n·d bytes for 2·96·n·d flops; 48 rows measured a few
+	// percent slower at n = 64 (within the noise of a shared machine).
 	gemmPanelRows = 96
 	// gemmMaxPos bounds the positions packed at once (128·d float32 = 2 MiB
 	// at d = 4096): more positions re-read W (and re-decode it) once per

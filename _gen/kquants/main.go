@@ -673,18 +673,18 @@ func (k *kernel) q6k2Sums(sc, qb Mem) {
 func q6kPipelined(v *vec.ISA, name string) {
 	k := &kernel{v: v, name: name, blkBytes: q6kBytes, prefetch: prefetchQ6K}
 	var slots Mem
-	var cur, nxt, wEnd, nb GPVirtual
+	var cur, nxt, wEnd GPVirtual
 	var c3c, cc0, caa VecVirtual
 	// slot layout: Q bytes 0-255 (weight order), scales 256-319 (float32)
 	const slotBytes = 320
 	assemble := func(base, slot GPVirtual) {
 		Comment("assemble the block at base into the slot: Q bytes, then d·sc/4")
 		for h := 0; h < 2; h++ {
-			qs := q6kBytesAt(base, h, c3c, cc0, caa)
+			qs := q6kBytes512(base, h, c3c, cc0, caa)
 			VMOVDQU64(qs[0], Mem{Base: slot, Disp: 128 * h})
 			VMOVDQU64(qs[1], Mem{Base: slot, Disp: 128*h + 64})
 		}
-		VMOVUPS(q6kScalesAt(base), Mem{Base: slot, Disp: 256})
+		VMOVUPS(q6kScalesReg(base), Mem{Base: slot, Disp: 256})
 	}
 	setup := func() {
 		c3c, cc0, caa = ZMM(), ZMM(), ZMM()
@@ -700,7 +700,6 @@ func q6kPipelined(v *vec.ISA, name string) {
 		ADDQ(k.p, wEnd)
 		Comment("the first block of the matrix, before the loops")
 		assemble(k.p, cur)
-		_ = nb
 	}
 	body := func() {
 		skip := k.label("q6kLast")
@@ -723,27 +722,15 @@ func q6kPipelined(v *vec.ISA, name string) {
 	k.emit(setup, body)
 }
 
-// q6kBytesAt is q6kBytes512 for the block at base.
-func q6kBytesAt(base GPVirtual, h int, c3c, cc0, caa VecVirtual) [2]VecVirtual {
-	k := &kernel{p: base}
-	return k.q6kBytes512(h, c3c, cc0, caa)
-}
-
-// q6kScalesAt is q6kScalesReg for the block at base.
-func q6kScalesAt(base GPVirtual) VecVirtual {
-	k := &kernel{p: base}
-	return k.q6kScalesReg()
-}
-
 // q6kScalesReg returns the 16 float32 scales d·sc_j/4 of the Q6_K block at
-// k.p in a register (AVX-512).
-func (k *kernel) q6kScalesReg() VecVirtual {
+// base in a register (AVX-512).
+func q6kScalesReg(base GPVirtual) VecVirtual {
 	Comment("d·sc/4 of the 16 sub-blocks: int8 scales → float32, times d/4")
 	d, s := ZMM(), ZMM()
-	VPBROADCASTW(k.bm(q6kD), d.AsY()) // reads exactly the 2 bytes of d
+	VPBROADCASTW(Mem{Base: base, Disp: q6kD}, d.AsY()) // reads exactly the 2 bytes of d
 	VCVTPH2PS(d.AsY(), d)
 	VMULPS_BCST(quarter(), d, d)
-	VPMOVSXBD(k.bm(q6kScales), s)
+	VPMOVSXBD(Mem{Base: base, Disp: q6kScales}, s)
 	VCVTDQ2PS(s, s)
 	VMULPS(d, s, s)
 	return s
@@ -766,7 +753,8 @@ func (k *kernel) q6kScales(out Mem) {
 	}
 }
 
-// q6kBytes512 returns the 128 bytes Q = 4·(q−32) of half h in two registers.
+// q6kBytes512 returns the 128 bytes Q = 4·(q−32) of half h of the block at
+// base in two registers.
 //
 // ql is the 64 bytes ql[64h:64h+64]; qh' the 32 bytes qh[32h:32h+32] ^ 0xaa
 // in both 256-bit halves. Bytes 0-63 of Q (weights 0-63 of the half) are
@@ -778,11 +766,11 @@ func (k *kernel) q6kScales(out Mem) {
 // 0xc0. The shifts are 16-bit (there are no byte shifts): the bits a shift
 // moves from one byte into its neighbour land outside the mask.
 // VPTERNLOGD 0xf8 is A | (B & C).
-func (k *kernel) q6kBytes512(h int, c3c, cc0, caa VecVirtual) (out [2]VecVirtual) {
+func q6kBytes512(base GPVirtual, h int, c3c, cc0, caa VecVirtual) (out [2]VecVirtual) {
 	Commentf("Q = 4·(q−32) as bytes, weights %d-%d", 128*h, 128*h+127)
 	ql, qh := ZMM(), ZMM()
-	VMOVDQU64(k.bm(64*h), ql)
-	VBROADCASTI64X4(k.bm(q6kQh+32*h), qh)
+	VMOVDQU64(Mem{Base: base, Disp: 64 * h}, ql)
+	VBROADCASTI64X4(Mem{Base: base, Disp: q6kQh + 32*h}, qh)
 	VPXORD(caa, qh, qh)
 	for s := 0; s < 2; s++ {
 		l, hb := ZMM(), ZMM()
