@@ -694,9 +694,7 @@ func (g *k) blockLoop(nr int, l func(string) string, name string, bi, pend GPVir
 		}
 	}
 	for i := 0; i < nr; i++ {
-		// The AVX-512 one-row pass (rows streamed alone, tuning.go) does
-		// not prefetch: it was measured fastest without on Zen 5.
-		if d := g.prefetch(); d > 0 && (nr > 1 || !v.Wide()) {
+		if d := g.prefetch(); d > 0 {
 			PREFETCHT0(g.row(g.p, i, d))
 		}
 		d := g.fbuf.Offset(4*chunkBlocks*i).Idx(bi, 4)
