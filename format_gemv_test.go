@@ -29,6 +29,14 @@ func formatCols(f lmhead.Format) []int {
 		}
 		cols = append(cols, b*bs)
 	}
+	if bs == 32 {
+		// Around one and two chunks of 16 blocks: the AVX-512 Q8_0 and
+		// Q4_0 kernels convert a full chunk's scales by permutes and a
+		// short one's by a gather.
+		for _, b := range []int{15, 16, 17, 31, 32, 33} {
+			cols = append(cols, b*bs)
+		}
+	}
 	if !tu.Short() {
 		cols = append(cols, 4096/bs*bs, (4096+7*256)/bs*bs)
 	}
@@ -128,6 +136,9 @@ func TestFormatGemvSpecial(t *testing.T) {
 		for _, f := range lmhead.Formats() {
 			bs, bb := f.BlockSize(), f.BlockBytes()
 			cols := 4 * max(bs, 64)
+			if bs == 32 {
+				cols = 40 * bs // two full chunks of 16 blocks and a short one
+			}
 			rows := 5
 			nb := cols / bs
 			for si, s := range halves {

@@ -1019,7 +1019,7 @@ gemvBF16AVX2_done_AVX2:
 	RET
 
 // func gemvQ8_0AVX512(dst []float32, w []byte, x []float32)
-// Requires: AVX, AVX2, AVX512DQ, AVX512F, CMOV, MMX+
+// Requires: AVX, AVX2, AVX512BW, AVX512DQ, AVX512F, CMOV, MMX+
 TEXT ·gemvQ8_0AVX512(SB), NOSPLIT, $264-72
 	MOVQ dst_base+0(FP), AX
 	MOVQ dst_len+8(FP), CX
@@ -1073,109 +1073,197 @@ gemvQ8_0AVX512_rows4_AVX512:
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
 	VXORPS Z2, Z2, Z2
-	VXORPS Z3, Z3, Z3
 	VXORPS Z4, Z4, Z4
 	VXORPS Z5, Z5, Z5
 	VXORPS Z6, Z6, Z6
 	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
 	MOVQ   BX, SI
 	LEAQ   (DX)(DI*1), R9
 
 gemvQ8_0AVX512_chunk4_AVX512:
 	// pend = min(p + 16 blocks, end of row 0)
-	LEAQ    544(DX), R10
-	CMPQ    R10, R9
-	CMOVQHI R9, R10
+	LEAQ      544(DX), R10
+	CMPQ      R10, R9
+	CMOVQHI   R9, R10
+	XORQ      R11, R11
+	MOVQ      R10, R12
+	SUBQ      DX, R12
+	CMPQ      R12, $0x00000220
+	JNE       gemvQ8_0AVX512_short4_AVX512
+	VMOVDQU64 scaleWords34<>+0(SB), Z9
+	MOVL      $0x000000f0, R12
+	KMOVD     R12, K2
+	MOVL      $0x00000f00, R12
+	KMOVD     R12, K3
+	MOVL      $0x0000f000, R12
+	KMOVD     R12, K4
+	MOVL      $0x00000000, R12
+	KMOVD     R12, K5
 
-	// idx[k] = min(k·34, pend−p−34): the byte offsets of the chunk's blocks in a row;
-	// lanes past the chunk's last block repeat it, so that every lane reads inside the row
-	MOVQ         R10, R11
-	SUBQ         DX, R11
-	SUBQ         $0x00000022, R11
-	VPBROADCASTD R11, Z8
-	VPMINSD      iota34<>+0(SB), Z8, Z9
-
-	// fbuf[i][b] = float32(d), d the binary16 scale of block b of the chunk in row i
-	XORQ        R11, R11
-	VMOVDQA64   Z8, Z10
-	MOVL        $0x0000ffff, R12
-	KMOVW       R12, K1
-	VPGATHERDD  (DX)(Z9*1), K1, Z10
-	VPMOVDW     Z10, Y10
+	// fbuf[i][b] = float32(d), d the binary16 scale of block b of the chunk in row i,
+	// collected by word permutes of the chunk's 128-byte groups
+	VMOVDQU64   (DX), Z10
+	VPERMT2W    64(DX), Z9, Z10
+	VMOVDQU64   128(DX), Z11
+	VPERMT2W    192(DX), Z9, Z11
+	VMOVDQU16   Z11, K2, Z10
+	VMOVDQU64   256(DX), Z11
+	VPERMT2W    320(DX), Z9, Z11
+	VMOVDQU16   Z11, K3, Z10
+	VMOVDQU64   384(DX), Z11
+	VPERMT2W    448(DX), Z9, Z11
+	VMOVDQU16   Z11, K4, Z10
+	VMOVDQU     512(DX), Y3
+	VPERMW      Z3, Z9, K5, Z10
 	VCVTPH2PS   Y10, Z10
 	VMOVUPS     Z10, (SP)
 	VFPCLASSPSZ $0x99, Z10, K1
 	LEAQ        (DX)(DI*1), R12
-	VMOVDQA64   Z8, Z10
-	MOVL        $0x0000ffff, R13
-	KMOVW       R13, K2
-	VPGATHERDD  (R12)(Z9*1), K2, Z10
-	VPMOVDW     Z10, Y10
+	VMOVDQU64   (R12), Z10
+	VPERMT2W    64(R12), Z9, Z10
+	VMOVDQU64   128(R12), Z11
+	VPERMT2W    192(R12), Z9, Z11
+	VMOVDQU16   Z11, K2, Z10
+	VMOVDQU64   256(R12), Z11
+	VPERMT2W    320(R12), Z9, Z11
+	VMOVDQU16   Z11, K3, Z10
+	VMOVDQU64   384(R12), Z11
+	VPERMT2W    448(R12), Z9, Z11
+	VMOVDQU16   Z11, K4, Z10
+	VMOVDQU     512(R12), Y3
+	VPERMW      Z3, Z9, K5, Z10
 	VCVTPH2PS   Y10, Z10
 	VMOVUPS     Z10, 64(SP)
-	VFPCLASSPSZ $0x99, Z10, K2
-	KORW        K2, K1, K1
+	VFPCLASSPSZ $0x99, Z10, K6
+	KORW        K6, K1, K1
 	LEAQ        (DX)(DI*2), R12
-	VMOVDQA64   Z8, Z10
-	MOVL        $0x0000ffff, R13
-	KMOVW       R13, K2
-	VPGATHERDD  (R12)(Z9*1), K2, Z10
-	VPMOVDW     Z10, Y10
+	VMOVDQU64   (R12), Z10
+	VPERMT2W    64(R12), Z9, Z10
+	VMOVDQU64   128(R12), Z11
+	VPERMT2W    192(R12), Z9, Z11
+	VMOVDQU16   Z11, K2, Z10
+	VMOVDQU64   256(R12), Z11
+	VPERMT2W    320(R12), Z9, Z11
+	VMOVDQU16   Z11, K3, Z10
+	VMOVDQU64   384(R12), Z11
+	VPERMT2W    448(R12), Z9, Z11
+	VMOVDQU16   Z11, K4, Z10
+	VMOVDQU     512(R12), Y3
+	VPERMW      Z3, Z9, K5, Z10
 	VCVTPH2PS   Y10, Z10
 	VMOVUPS     Z10, 128(SP)
-	VFPCLASSPSZ $0x99, Z10, K2
-	KORW        K2, K1, K1
+	VFPCLASSPSZ $0x99, Z10, K6
+	KORW        K6, K1, K1
 	LEAQ        (DX)(R8*1), R12
-	VMOVDQA64   Z8, Z8
+	VMOVDQU64   (R12), Z10
+	VPERMT2W    64(R12), Z9, Z10
+	VMOVDQU64   128(R12), Z11
+	VPERMT2W    192(R12), Z9, Z11
+	VMOVDQU16   Z11, K2, Z10
+	VMOVDQU64   256(R12), Z11
+	VPERMT2W    320(R12), Z9, Z11
+	VMOVDQU16   Z11, K3, Z10
+	VMOVDQU64   384(R12), Z11
+	VPERMT2W    448(R12), Z9, Z11
+	VMOVDQU16   Z11, K4, Z10
+	VMOVDQU     512(R12), Y3
+	VPERMW      Z3, Z9, K5, Z10
+	VCVTPH2PS   Y10, Z9
+	VMOVUPS     Z9, 192(SP)
+	VFPCLASSPSZ $0x99, Z9, K2
+	KORW        K2, K1, K1
+	JMP         gemvQ8_0AVX512_scaled4_AVX512
+
+gemvQ8_0AVX512_short4_AVX512:
+	// idx[k] = min(k·34, pend−p−34): the byte offsets of the chunk's blocks in a row;
+	// lanes past the chunk's last block repeat it, so that every lane reads inside the row
+	SUBQ         $0x00000022, R12
+	VPBROADCASTD R12, Z9
+	VPMINSD      iota34<>+0(SB), Z9, Z10
+
+	// fbuf[i][b] = float32(d), d the binary16 scale of block b of the chunk in row i
+	VMOVDQA64   Z9, Z11
+	MOVL        $0x0000ffff, R12
+	KMOVW       R12, K1
+	VPGATHERDD  (DX)(Z10*1), K1, Z11
+	VPMOVDW     Z11, Y3
+	VCVTPH2PS   Y3, Z11
+	VMOVUPS     Z11, (SP)
+	VFPCLASSPSZ $0x99, Z11, K1
+	LEAQ        (DX)(DI*1), R12
+	VMOVDQA64   Z9, Z11
 	MOVL        $0x0000ffff, R13
 	KMOVW       R13, K2
-	VPGATHERDD  (R12)(Z9*1), K2, Z8
-	VPMOVDW     Z8, Y8
-	VCVTPH2PS   Y8, Z8
-	VMOVUPS     Z8, 192(SP)
-	VFPCLASSPSZ $0x99, Z8, K2
+	VPGATHERDD  (R12)(Z10*1), K2, Z11
+	VPMOVDW     Z11, Y3
+	VCVTPH2PS   Y3, Z11
+	VMOVUPS     Z11, 64(SP)
+	VFPCLASSPSZ $0x99, Z11, K2
 	KORW        K2, K1, K1
-	KORTESTW    K1, K1
-	JNZ         gemvQ8_0AVX512_exact4_AVX512
-	CMPQ        256(SP), $0x00
-	JNE         gemvQ8_0AVX512_exact4_AVX512
+	LEAQ        (DX)(DI*2), R12
+	VMOVDQA64   Z9, Z11
+	MOVL        $0x0000ffff, R13
+	KMOVW       R13, K2
+	VPGATHERDD  (R12)(Z10*1), K2, Z11
+	VPMOVDW     Z11, Y3
+	VCVTPH2PS   Y3, Z11
+	VMOVUPS     Z11, 128(SP)
+	VFPCLASSPSZ $0x99, Z11, K2
+	KORW        K2, K1, K1
+	LEAQ        (DX)(R8*1), R12
+	VMOVDQA64   Z9, Z9
+	MOVL        $0x0000ffff, R13
+	KMOVW       R13, K2
+	VPGATHERDD  (R12)(Z10*1), K2, Z9
+	VPMOVDW     Z9, Y3
+	VCVTPH2PS   Y3, Z9
+	VMOVUPS     Z9, 192(SP)
+	VFPCLASSPSZ $0x99, Z9, K2
+	KORW        K2, K1, K1
+
+gemvQ8_0AVX512_scaled4_AVX512:
+	KORTESTW K1, K1
+	JNZ      gemvQ8_0AVX512_exact4_AVX512
+	CMPQ     256(SP), $0x00
+	JNE      gemvQ8_0AVX512_exact4_AVX512
 
 	// each block of the chunk: acc[i] += d · Σ_j q_j·x_j over the block of row i
 gemvQ8_0AVX512_block4_AVX512:
-	VMOVUPS          (SI), Z8
-	VMOVUPS          64(SI), Z9
+	VMOVUPS          (SI), Z9
+	VMOVUPS          64(SI), Z10
 	PREFETCHT0       8192(DX)
-	VPMOVSXBD        2(DX), Z10
-	VCVTDQ2PS        Z10, Z10
-	VPMOVSXBD        18(DX), Z11
+	VPMOVSXBD        2(DX), Z11
 	VCVTDQ2PS        Z11, Z11
-	VMULPS           Z8, Z10, Z10
-	VFMADD231PS      Z9, Z11, Z10
-	VFMADD231PS.BCST (SP)(R11*4), Z10, Z0
+	VPMOVSXBD        18(DX), Z12
+	VCVTDQ2PS        Z12, Z12
+	VMULPS           Z9, Z11, Z11
+	VFMADD231PS      Z10, Z12, Z11
+	VFMADD231PS.BCST (SP)(R11*4), Z11, Z0
 	PREFETCHT0       8192(DX)(DI*1)
-	VPMOVSXBD        2(DX)(DI*1), Z10
-	VCVTDQ2PS        Z10, Z10
-	VPMOVSXBD        18(DX)(DI*1), Z11
+	VPMOVSXBD        2(DX)(DI*1), Z11
 	VCVTDQ2PS        Z11, Z11
-	VMULPS           Z8, Z10, Z10
-	VFMADD231PS      Z9, Z11, Z10
-	VFMADD231PS.BCST 64(SP)(R11*4), Z10, Z2
+	VPMOVSXBD        18(DX)(DI*1), Z12
+	VCVTDQ2PS        Z12, Z12
+	VMULPS           Z9, Z11, Z11
+	VFMADD231PS      Z10, Z12, Z11
+	VFMADD231PS.BCST 64(SP)(R11*4), Z11, Z2
 	PREFETCHT0       8192(DX)(DI*2)
-	VPMOVSXBD        2(DX)(DI*2), Z10
-	VCVTDQ2PS        Z10, Z10
-	VPMOVSXBD        18(DX)(DI*2), Z11
+	VPMOVSXBD        2(DX)(DI*2), Z11
 	VCVTDQ2PS        Z11, Z11
-	VMULPS           Z8, Z10, Z10
-	VFMADD231PS      Z9, Z11, Z10
-	VFMADD231PS.BCST 128(SP)(R11*4), Z10, Z4
+	VPMOVSXBD        18(DX)(DI*2), Z12
+	VCVTDQ2PS        Z12, Z12
+	VMULPS           Z9, Z11, Z11
+	VFMADD231PS      Z10, Z12, Z11
+	VFMADD231PS.BCST 128(SP)(R11*4), Z11, Z5
 	PREFETCHT0       8192(DX)(R8*1)
-	VPMOVSXBD        2(DX)(R8*1), Z10
-	VCVTDQ2PS        Z10, Z10
-	VPMOVSXBD        18(DX)(R8*1), Z11
+	VPMOVSXBD        2(DX)(R8*1), Z11
 	VCVTDQ2PS        Z11, Z11
-	VMULPS           Z8, Z10, Z10
-	VFMADD231PS      Z9, Z11, Z10
-	VFMADD231PS.BCST 192(SP)(R11*4), Z10, Z6
+	VPMOVSXBD        18(DX)(R8*1), Z12
+	VCVTDQ2PS        Z12, Z12
+	VMULPS           Z9, Z11, Z11
+	VFMADD231PS      Z10, Z12, Z11
+	VFMADD231PS.BCST 192(SP)(R11*4), Z11, Z7
 	ADDQ             $0x00000022, DX
 	ADDQ             $0x00000080, SI
 	INCQ             R11
@@ -1185,44 +1273,44 @@ gemvQ8_0AVX512_block4_AVX512:
 
 	// each block of the chunk: acc[i] += Σ_j (d·q_j)·x_j over the block of row i, d·q_j exact
 gemvQ8_0AVX512_exact4_AVX512:
-	VMOVUPS     (SI), Z8
-	VMOVUPS     64(SI), Z9
+	VMOVUPS     (SI), Z9
+	VMOVUPS     64(SI), Z10
 	PREFETCHT0  8192(DX)
-	VPMOVSXBD   2(DX), Z10
-	VCVTDQ2PS   Z10, Z10
-	VMULPS.BCST (SP)(R11*4), Z10, Z10
-	VFMADD231PS Z8, Z10, Z0
-	VPMOVSXBD   18(DX), Z10
-	VCVTDQ2PS   Z10, Z10
-	VMULPS.BCST (SP)(R11*4), Z10, Z10
-	VFMADD231PS Z9, Z10, Z1
+	VPMOVSXBD   2(DX), Z11
+	VCVTDQ2PS   Z11, Z11
+	VMULPS.BCST (SP)(R11*4), Z11, Z11
+	VFMADD231PS Z9, Z11, Z0
+	VPMOVSXBD   18(DX), Z11
+	VCVTDQ2PS   Z11, Z11
+	VMULPS.BCST (SP)(R11*4), Z11, Z11
+	VFMADD231PS Z10, Z11, Z1
 	PREFETCHT0  8192(DX)(DI*1)
-	VPMOVSXBD   2(DX)(DI*1), Z10
-	VCVTDQ2PS   Z10, Z10
-	VMULPS.BCST 64(SP)(R11*4), Z10, Z10
-	VFMADD231PS Z8, Z10, Z2
-	VPMOVSXBD   18(DX)(DI*1), Z10
-	VCVTDQ2PS   Z10, Z10
-	VMULPS.BCST 64(SP)(R11*4), Z10, Z10
-	VFMADD231PS Z9, Z10, Z3
+	VPMOVSXBD   2(DX)(DI*1), Z11
+	VCVTDQ2PS   Z11, Z11
+	VMULPS.BCST 64(SP)(R11*4), Z11, Z11
+	VFMADD231PS Z9, Z11, Z2
+	VPMOVSXBD   18(DX)(DI*1), Z11
+	VCVTDQ2PS   Z11, Z11
+	VMULPS.BCST 64(SP)(R11*4), Z11, Z11
+	VFMADD231PS Z10, Z11, Z4
 	PREFETCHT0  8192(DX)(DI*2)
-	VPMOVSXBD   2(DX)(DI*2), Z10
-	VCVTDQ2PS   Z10, Z10
-	VMULPS.BCST 128(SP)(R11*4), Z10, Z10
-	VFMADD231PS Z8, Z10, Z4
-	VPMOVSXBD   18(DX)(DI*2), Z10
-	VCVTDQ2PS   Z10, Z10
-	VMULPS.BCST 128(SP)(R11*4), Z10, Z10
-	VFMADD231PS Z9, Z10, Z5
+	VPMOVSXBD   2(DX)(DI*2), Z11
+	VCVTDQ2PS   Z11, Z11
+	VMULPS.BCST 128(SP)(R11*4), Z11, Z11
+	VFMADD231PS Z9, Z11, Z5
+	VPMOVSXBD   18(DX)(DI*2), Z11
+	VCVTDQ2PS   Z11, Z11
+	VMULPS.BCST 128(SP)(R11*4), Z11, Z11
+	VFMADD231PS Z10, Z11, Z6
 	PREFETCHT0  8192(DX)(R8*1)
-	VPMOVSXBD   2(DX)(R8*1), Z10
-	VCVTDQ2PS   Z10, Z10
-	VMULPS.BCST 192(SP)(R11*4), Z10, Z10
-	VFMADD231PS Z8, Z10, Z6
-	VPMOVSXBD   18(DX)(R8*1), Z8
-	VCVTDQ2PS   Z8, Z8
-	VMULPS.BCST 192(SP)(R11*4), Z8, Z8
-	VFMADD231PS Z9, Z8, Z7
+	VPMOVSXBD   2(DX)(R8*1), Z11
+	VCVTDQ2PS   Z11, Z11
+	VMULPS.BCST 192(SP)(R11*4), Z11, Z11
+	VFMADD231PS Z9, Z11, Z7
+	VPMOVSXBD   18(DX)(R8*1), Z9
+	VCVTDQ2PS   Z9, Z9
+	VMULPS.BCST 192(SP)(R11*4), Z9, Z9
+	VFMADD231PS Z10, Z9, Z8
 	ADDQ        $0x00000022, DX
 	ADDQ        $0x00000080, SI
 	INCQ        R11
@@ -1235,9 +1323,9 @@ gemvQ8_0AVX512_next4_AVX512:
 
 	// dst[0:4] = the row sums; p = the next group's row 0
 	VADDPS        Z1, Z0, Z0
-	VADDPS        Z3, Z2, Z2
-	VADDPS        Z5, Z4, Z4
-	VADDPS        Z7, Z6, Z6
+	VADDPS        Z4, Z2, Z2
+	VADDPS        Z6, Z5, Z5
+	VADDPS        Z8, Z7, Z7
 	VEXTRACTF64X4 $0x01, Z0, Y1
 	VADDPS        Y1, Y0, Y0
 	VEXTRACTF128  $0x01, Y0, X1
@@ -1246,17 +1334,17 @@ gemvQ8_0AVX512_next4_AVX512:
 	VADDPS        Y1, Y2, Y2
 	VEXTRACTF128  $0x01, Y2, X1
 	VADDPS        X1, X2, X2
-	VEXTRACTF64X4 $0x01, Z4, Y1
-	VADDPS        Y1, Y4, Y4
-	VEXTRACTF128  $0x01, Y4, X1
-	VADDPS        X1, X4, X4
-	VEXTRACTF64X4 $0x01, Z6, Y1
-	VADDPS        Y1, Y6, Y6
-	VEXTRACTF128  $0x01, Y6, X1
-	VADDPS        X1, X6, X6
+	VEXTRACTF64X4 $0x01, Z5, Y1
+	VADDPS        Y1, Y5, Y5
+	VEXTRACTF128  $0x01, Y5, X1
+	VADDPS        X1, X5, X5
+	VEXTRACTF64X4 $0x01, Z7, Y1
+	VADDPS        Y1, Y7, Y7
+	VEXTRACTF128  $0x01, Y7, X1
+	VADDPS        X1, X7, X7
 	VHADDPS       X2, X0, X0
-	VHADDPS       X6, X4, X4
-	VHADDPS       X4, X0, X0
+	VHADDPS       X7, X5, X5
+	VHADDPS       X5, X0, X0
 	VMOVUPS       X0, (AX)
 	LEAQ          (R9)(R8*1), DX
 	ADDQ          $0x10, AX
@@ -1274,45 +1362,79 @@ gemvQ8_0AVX512_rows1_AVX512:
 
 gemvQ8_0AVX512_chunk1_AVX512:
 	// pend = min(p + 16 blocks, end of row 0)
-	LEAQ    544(DX), R8
-	CMPQ    R8, R9
-	CMOVQHI R9, R8
+	LEAQ      544(DX), R8
+	CMPQ      R8, R9
+	CMOVQHI   R9, R8
+	XORQ      R10, R10
+	MOVQ      R8, R11
+	SUBQ      DX, R11
+	CMPQ      R11, $0x00000220
+	JNE       gemvQ8_0AVX512_short1_AVX512
+	VMOVDQU64 scaleWords34<>+0(SB), Z2
+	MOVL      $0x000000f0, R11
+	KMOVD     R11, K1
+	MOVL      $0x00000f00, R11
+	KMOVD     R11, K2
+	MOVL      $0x0000f000, R11
+	KMOVD     R11, K3
+	MOVL      $0x00000000, R11
+	KMOVD     R11, K4
 
+	// fbuf[i][b] = float32(d), d the binary16 scale of block b of the chunk in row i,
+	// collected by word permutes of the chunk's 128-byte groups
+	VMOVDQU64   (DX), Z4
+	VPERMT2W    64(DX), Z2, Z4
+	VMOVDQU64   128(DX), Z5
+	VPERMT2W    192(DX), Z2, Z5
+	VMOVDQU16   Z5, K1, Z4
+	VMOVDQU64   256(DX), Z5
+	VPERMT2W    320(DX), Z2, Z5
+	VMOVDQU16   Z5, K2, Z4
+	VMOVDQU64   384(DX), Z5
+	VPERMT2W    448(DX), Z2, Z5
+	VMOVDQU16   Z5, K3, Z4
+	VMOVDQU     512(DX), Y3
+	VPERMW      Z3, Z2, K4, Z4
+	VCVTPH2PS   Y4, Z2
+	VMOVUPS     Z2, (SP)
+	VFPCLASSPSZ $0x99, Z2, K1
+	JMP         gemvQ8_0AVX512_scaled1_AVX512
+
+gemvQ8_0AVX512_short1_AVX512:
 	// idx[k] = min(k·34, pend−p−34): the byte offsets of the chunk's blocks in a row;
 	// lanes past the chunk's last block repeat it, so that every lane reads inside the row
-	MOVQ         R8, R10
-	SUBQ         DX, R10
-	SUBQ         $0x00000022, R10
-	VPBROADCASTD R10, Z2
-	VPMINSD      iota34<>+0(SB), Z2, Z3
+	SUBQ         $0x00000022, R11
+	VPBROADCASTD R11, Z2
+	VPMINSD      iota34<>+0(SB), Z2, Z4
 
 	// fbuf[i][b] = float32(d), d the binary16 scale of block b of the chunk in row i
-	XORQ        R10, R10
 	VMOVDQA64   Z2, Z2
 	MOVL        $0x0000ffff, R11
 	KMOVW       R11, K1
-	VPGATHERDD  (DX)(Z3*1), K1, Z2
+	VPGATHERDD  (DX)(Z4*1), K1, Z2
 	VPMOVDW     Z2, Y2
 	VCVTPH2PS   Y2, Z2
 	VMOVUPS     Z2, (SP)
 	VFPCLASSPSZ $0x99, Z2, K1
-	KORTESTW    K1, K1
-	JNZ         gemvQ8_0AVX512_exact1_AVX512
-	CMPQ        256(SP), $0x00
-	JNE         gemvQ8_0AVX512_exact1_AVX512
+
+gemvQ8_0AVX512_scaled1_AVX512:
+	KORTESTW K1, K1
+	JNZ      gemvQ8_0AVX512_exact1_AVX512
+	CMPQ     256(SP), $0x00
+	JNE      gemvQ8_0AVX512_exact1_AVX512
 
 	// each block of the chunk: acc[i] += d · Σ_j q_j·x_j over the block of row i
 gemvQ8_0AVX512_block1_AVX512:
 	VMOVUPS          (SI), Z2
-	VMOVUPS          64(SI), Z3
+	VMOVUPS          64(SI), Z4
 	PREFETCHT0       8192(DX)
-	VPMOVSXBD        2(DX), Z4
-	VCVTDQ2PS        Z4, Z4
-	VPMOVSXBD        18(DX), Z5
+	VPMOVSXBD        2(DX), Z5
 	VCVTDQ2PS        Z5, Z5
-	VMULPS           Z2, Z4, Z4
-	VFMADD231PS      Z3, Z5, Z4
-	VFMADD231PS.BCST (SP)(R10*4), Z4, Z0
+	VPMOVSXBD        18(DX), Z6
+	VCVTDQ2PS        Z6, Z6
+	VMULPS           Z2, Z5, Z5
+	VFMADD231PS      Z4, Z6, Z5
+	VFMADD231PS.BCST (SP)(R10*4), Z5, Z0
 	ADDQ             $0x00000022, DX
 	ADDQ             $0x00000080, SI
 	INCQ             R10
@@ -1323,16 +1445,16 @@ gemvQ8_0AVX512_block1_AVX512:
 	// each block of the chunk: acc[i] += Σ_j (d·q_j)·x_j over the block of row i, d·q_j exact
 gemvQ8_0AVX512_exact1_AVX512:
 	VMOVUPS     (SI), Z2
-	VMOVUPS     64(SI), Z3
+	VMOVUPS     64(SI), Z4
 	PREFETCHT0  8192(DX)
-	VPMOVSXBD   2(DX), Z4
-	VCVTDQ2PS   Z4, Z4
-	VMULPS.BCST (SP)(R10*4), Z4, Z4
-	VFMADD231PS Z2, Z4, Z0
+	VPMOVSXBD   2(DX), Z5
+	VCVTDQ2PS   Z5, Z5
+	VMULPS.BCST (SP)(R10*4), Z5, Z5
+	VFMADD231PS Z2, Z5, Z0
 	VPMOVSXBD   18(DX), Z2
 	VCVTDQ2PS   Z2, Z2
 	VMULPS.BCST (SP)(R10*4), Z2, Z2
-	VFMADD231PS Z3, Z2, Z1
+	VFMADD231PS Z4, Z2, Z1
 	ADDQ        $0x00000022, DX
 	ADDQ        $0x00000080, SI
 	INCQ        R10
@@ -1432,6 +1554,24 @@ DATA xRangeLo1<>+52(SB)/4, $0x1f7fffff
 DATA xRangeLo1<>+56(SB)/4, $0x1f7fffff
 DATA xRangeLo1<>+60(SB)/4, $0x1f7fffff
 GLOBL xRangeLo1<>(SB), RODATA|NOPTR, $64
+
+DATA scaleWords34<>+0(SB)/4, $0x00110000
+DATA scaleWords34<>+4(SB)/4, $0x00330022
+DATA scaleWords34<>+8(SB)/4, $0x00150004
+DATA scaleWords34<>+12(SB)/4, $0x00370026
+DATA scaleWords34<>+16(SB)/4, $0x00190008
+DATA scaleWords34<>+20(SB)/4, $0x003b002a
+DATA scaleWords34<>+24(SB)/4, $0x001d000c
+DATA scaleWords34<>+28(SB)/4, $0x003f002e
+DATA scaleWords34<>+32(SB)/4, $0x00000000
+DATA scaleWords34<>+36(SB)/4, $0x00000000
+DATA scaleWords34<>+40(SB)/4, $0x00000000
+DATA scaleWords34<>+44(SB)/4, $0x00000000
+DATA scaleWords34<>+48(SB)/4, $0x00000000
+DATA scaleWords34<>+52(SB)/4, $0x00000000
+DATA scaleWords34<>+56(SB)/4, $0x00000000
+DATA scaleWords34<>+60(SB)/4, $0x00000000
+GLOBL scaleWords34<>(SB), RODATA|NOPTR, $64
 
 DATA iota34<>+0(SB)/4, $0x00000000
 DATA iota34<>+4(SB)/4, $0x00000022
@@ -1891,7 +2031,7 @@ DATA expMask<>+60(SB)/4, $0x7f800000
 GLOBL expMask<>(SB), RODATA|NOPTR, $64
 
 // func gemvQ4_0AVX512(dst []float32, w []byte, x []float32)
-// Requires: AVX, AVX512DQ, AVX512F, CMOV, MMX+
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, CMOV, MMX+
 TEXT ·gemvQ4_0AVX512(SB), NOSPLIT, $256-72
 	MOVQ dst_base+0(FP), AX
 	MOVQ dst_len+8(FP), CX
@@ -1922,20 +2062,71 @@ gemvQ4_0AVX512_rows4_AVX512:
 
 gemvQ4_0AVX512_chunk4_AVX512:
 	// pend = min(p + 16 blocks, end of row 0)
-	LEAQ    288(DX), R10
-	CMPQ    R10, R9
-	CMOVQHI R9, R10
+	LEAQ      288(DX), R10
+	CMPQ      R10, R9
+	CMOVQHI   R9, R10
+	XORQ      R11, R11
+	MOVQ      R10, R12
+	SUBQ      DX, R12
+	CMPQ      R12, $0x00000120
+	JNE       gemvQ4_0AVX512_short4_AVX512
+	VMOVDQU64 scaleWords18<>+0(SB), Z9
+	MOVL      $0x00007f00, R12
+	KMOVD     R12, K1
+	MOVL      $0x00008000, R12
+	KMOVD     R12, K2
 
+	// fbuf[i][b] = float32(d), d the binary16 scale of block b of the chunk in row i,
+	// collected by word permutes of the chunk's 128-byte groups
+	VMOVDQU64 (DX), Z10
+	VPERMT2W  64(DX), Z9, Z10
+	VMOVDQU64 128(DX), Z11
+	VPERMT2W  192(DX), Z9, Z11
+	VMOVDQU16 Z11, K1, Z10
+	VMOVDQU   256(DX), Y12
+	VPERMW    Z12, Z9, K2, Z10
+	VCVTPH2PS Y10, Z10
+	VMOVUPS   Z10, (SP)
+	LEAQ      (DX)(SI*1), R12
+	VMOVDQU64 (R12), Z10
+	VPERMT2W  64(R12), Z9, Z10
+	VMOVDQU64 128(R12), Z11
+	VPERMT2W  192(R12), Z9, Z11
+	VMOVDQU16 Z11, K1, Z10
+	VMOVDQU   256(R12), Y12
+	VPERMW    Z12, Z9, K2, Z10
+	VCVTPH2PS Y10, Z10
+	VMOVUPS   Z10, 64(SP)
+	LEAQ      (DX)(SI*2), R12
+	VMOVDQU64 (R12), Z10
+	VPERMT2W  64(R12), Z9, Z10
+	VMOVDQU64 128(R12), Z11
+	VPERMT2W  192(R12), Z9, Z11
+	VMOVDQU16 Z11, K1, Z10
+	VMOVDQU   256(R12), Y12
+	VPERMW    Z12, Z9, K2, Z10
+	VCVTPH2PS Y10, Z10
+	VMOVUPS   Z10, 128(SP)
+	LEAQ      (DX)(DI*1), R12
+	VMOVDQU64 (R12), Z10
+	VPERMT2W  64(R12), Z9, Z10
+	VMOVDQU64 128(R12), Z11
+	VPERMT2W  192(R12), Z9, Z11
+	VMOVDQU16 Z11, K1, Z10
+	VMOVDQU   256(R12), Y12
+	VPERMW    Z12, Z9, K2, Z10
+	VCVTPH2PS Y10, Z9
+	VMOVUPS   Z9, 192(SP)
+	JMP       gemvQ4_0AVX512_scaled4_AVX512
+
+gemvQ4_0AVX512_short4_AVX512:
 	// idx[k] = min(k·18, pend−p−18): the byte offsets of the chunk's blocks in a row;
 	// lanes past the chunk's last block repeat it, so that every lane reads inside the row
-	MOVQ         R10, R11
-	SUBQ         DX, R11
-	SUBQ         $0x00000012, R11
-	VPBROADCASTD R11, Z9
+	SUBQ         $0x00000012, R12
+	VPBROADCASTD R12, Z9
 	VPMINSD      iota18<>+0(SB), Z9, Z10
 
 	// fbuf[i][b] = float32(d), d the binary16 scale of block b of the chunk in row i
-	XORQ       R11, R11
 	VMOVDQA64  Z9, Z11
 	MOVL       $0x0000ffff, R12
 	KMOVW      R12, K1
@@ -1968,41 +2159,42 @@ gemvQ4_0AVX512_chunk4_AVX512:
 	VCVTPH2PS  Y9, Z9
 	VMOVUPS    Z9, 192(SP)
 
+gemvQ4_0AVX512_scaled4_AVX512:
 	// each block of the chunk: acc[i] += Σ_j (d·q_j)·x_j over the block of row i, d·q_j exact
 gemvQ4_0AVX512_block4_AVX512:
 	VMOVUPS     (R8), Z9
 	VMOVUPS     64(R8), Z10
 	PREFETCHT0  8192(DX)
 	VMULPS.BCST (SP)(R11*4), Z0, Z11
-	VPMOVZXBD   2(DX), Z12
-	VPERMD      Z11, Z12, Z13
-	VFMADD231PS Z9, Z13, Z1
-	VPSRLD      $0x04, Z12, Z12
-	VPERMD      Z11, Z12, Z11
+	VPMOVZXBD   2(DX), Z13
+	VPERMD      Z11, Z13, Z14
+	VFMADD231PS Z9, Z14, Z1
+	VPSRLD      $0x04, Z13, Z13
+	VPERMD      Z11, Z13, Z11
 	VFMADD231PS Z10, Z11, Z2
 	PREFETCHT0  8192(DX)(SI*1)
 	VMULPS.BCST 64(SP)(R11*4), Z0, Z11
-	VPMOVZXBD   2(DX)(SI*1), Z12
-	VPERMD      Z11, Z12, Z13
-	VFMADD231PS Z9, Z13, Z3
-	VPSRLD      $0x04, Z12, Z12
-	VPERMD      Z11, Z12, Z11
+	VPMOVZXBD   2(DX)(SI*1), Z13
+	VPERMD      Z11, Z13, Z14
+	VFMADD231PS Z9, Z14, Z3
+	VPSRLD      $0x04, Z13, Z13
+	VPERMD      Z11, Z13, Z11
 	VFMADD231PS Z10, Z11, Z4
 	PREFETCHT0  8192(DX)(SI*2)
 	VMULPS.BCST 128(SP)(R11*4), Z0, Z11
-	VPMOVZXBD   2(DX)(SI*2), Z12
-	VPERMD      Z11, Z12, Z13
-	VFMADD231PS Z9, Z13, Z5
-	VPSRLD      $0x04, Z12, Z12
-	VPERMD      Z11, Z12, Z11
+	VPMOVZXBD   2(DX)(SI*2), Z13
+	VPERMD      Z11, Z13, Z14
+	VFMADD231PS Z9, Z14, Z5
+	VPSRLD      $0x04, Z13, Z13
+	VPERMD      Z11, Z13, Z11
 	VFMADD231PS Z10, Z11, Z6
 	PREFETCHT0  8192(DX)(DI*1)
 	VMULPS.BCST 192(SP)(R11*4), Z0, Z11
-	VPMOVZXBD   2(DX)(DI*1), Z12
-	VPERMD      Z11, Z12, Z13
-	VFMADD231PS Z9, Z13, Z7
-	VPSRLD      $0x04, Z12, Z12
-	VPERMD      Z11, Z12, Z9
+	VPMOVZXBD   2(DX)(DI*1), Z13
+	VPERMD      Z11, Z13, Z14
+	VFMADD231PS Z9, Z14, Z7
+	VPSRLD      $0x04, Z13, Z13
+	VPERMD      Z11, Z13, Z9
 	VFMADD231PS Z10, Z9, Z8
 	ADDQ        $0x00000012, DX
 	ADDQ        $0x00000080, R8
@@ -2053,20 +2245,41 @@ gemvQ4_0AVX512_rows1_AVX512:
 
 gemvQ4_0AVX512_chunk1_AVX512:
 	// pend = min(p + 16 blocks, end of row 0)
-	LEAQ    288(DX), DI
-	CMPQ    DI, R9
-	CMOVQHI R9, DI
+	LEAQ      288(DX), DI
+	CMPQ      DI, R9
+	CMOVQHI   R9, DI
+	XORQ      R10, R10
+	MOVQ      DI, R11
+	SUBQ      DX, R11
+	CMPQ      R11, $0x00000120
+	JNE       gemvQ4_0AVX512_short1_AVX512
+	VMOVDQU64 scaleWords18<>+0(SB), Z3
+	MOVL      $0x00007f00, R11
+	KMOVD     R11, K1
+	MOVL      $0x00008000, R11
+	KMOVD     R11, K2
 
+	// fbuf[i][b] = float32(d), d the binary16 scale of block b of the chunk in row i,
+	// collected by word permutes of the chunk's 128-byte groups
+	VMOVDQU64 (DX), Z4
+	VPERMT2W  64(DX), Z3, Z4
+	VMOVDQU64 128(DX), Z5
+	VPERMT2W  192(DX), Z3, Z5
+	VMOVDQU16 Z5, K1, Z4
+	VMOVDQU   256(DX), Y12
+	VPERMW    Z12, Z3, K2, Z4
+	VCVTPH2PS Y4, Z3
+	VMOVUPS   Z3, (SP)
+	JMP       gemvQ4_0AVX512_scaled1_AVX512
+
+gemvQ4_0AVX512_short1_AVX512:
 	// idx[k] = min(k·18, pend−p−18): the byte offsets of the chunk's blocks in a row;
 	// lanes past the chunk's last block repeat it, so that every lane reads inside the row
-	MOVQ         DI, R10
-	SUBQ         DX, R10
-	SUBQ         $0x00000012, R10
-	VPBROADCASTD R10, Z3
+	SUBQ         $0x00000012, R11
+	VPBROADCASTD R11, Z3
 	VPMINSD      iota18<>+0(SB), Z3, Z4
 
 	// fbuf[i][b] = float32(d), d the binary16 scale of block b of the chunk in row i
-	XORQ       R10, R10
 	VMOVDQA64  Z3, Z3
 	MOVL       $0x0000ffff, R11
 	KMOVW      R11, K1
@@ -2075,6 +2288,7 @@ gemvQ4_0AVX512_chunk1_AVX512:
 	VCVTPH2PS  Y3, Z3
 	VMOVUPS    Z3, (SP)
 
+gemvQ4_0AVX512_scaled1_AVX512:
 	// each block of the chunk: acc[i] += Σ_j (d·q_j)·x_j over the block of row i, d·q_j exact
 gemvQ4_0AVX512_block1_AVX512:
 	VMOVUPS     (R8), Z3
@@ -2130,6 +2344,24 @@ DATA q4Table<>+52(SB)/4, $0x40a00000
 DATA q4Table<>+56(SB)/4, $0x40c00000
 DATA q4Table<>+60(SB)/4, $0x40e00000
 GLOBL q4Table<>(SB), RODATA|NOPTR, $64
+
+DATA scaleWords18<>+0(SB)/4, $0x00090000
+DATA scaleWords18<>+4(SB)/4, $0x001b0012
+DATA scaleWords18<>+8(SB)/4, $0x002d0024
+DATA scaleWords18<>+12(SB)/4, $0x003f0036
+DATA scaleWords18<>+16(SB)/4, $0x00110008
+DATA scaleWords18<>+20(SB)/4, $0x0023001a
+DATA scaleWords18<>+24(SB)/4, $0x0035002c
+DATA scaleWords18<>+28(SB)/4, $0x0007003e
+DATA scaleWords18<>+32(SB)/4, $0x00000000
+DATA scaleWords18<>+36(SB)/4, $0x00000000
+DATA scaleWords18<>+40(SB)/4, $0x00000000
+DATA scaleWords18<>+44(SB)/4, $0x00000000
+DATA scaleWords18<>+48(SB)/4, $0x00000000
+DATA scaleWords18<>+52(SB)/4, $0x00000000
+DATA scaleWords18<>+56(SB)/4, $0x00000000
+DATA scaleWords18<>+60(SB)/4, $0x00000000
+GLOBL scaleWords18<>(SB), RODATA|NOPTR, $64
 
 DATA iota18<>+0(SB)/4, $0x00000000
 DATA iota18<>+4(SB)/4, $0x00000012
