@@ -6,7 +6,7 @@
 
 // func gemvQ4_KAVX512(dst []float32, w []byte, x []float32)
 // Requires: AVX, AVX2, AVX512DQ, AVX512F, F16C, MMX+
-TEXT ·gemvQ4_KAVX512(SB), NOSPLIT, $80-72
+TEXT ·gemvQ4_KAVX512(SB), NOSPLIT, $144-72
 	MOVQ    dst_base+0(FP), AX
 	MOVQ    dst_len+8(FP), CX
 	MOVQ    w_base+24(FP), DX
@@ -14,14 +14,49 @@ TEXT ·gemvQ4_KAVX512(SB), NOSPLIT, $80-72
 	MOVQ    x_len+56(FP), SI
 	SHRQ    $0x08, SI
 	VMOVUPS kq_iota<>+0(SB), Z4
+	LEAQ    16(SP), DI
+	LEAQ    80(SP), R8
+
+	// wEnd = the end of w: no block at or past it is unpacked
+	MOVQ w_len+32(FP), R9
+	ADDQ DX, R9
+
+	// the first block of the matrix, before the loops
+	// d1, m1 of the 8 sub-blocks: unpack the 6-bit scales and mins (get_scale_min_k4)
+	MOVQ 4(DX), R10
+	MOVL 12(DX), R11
+	MOVQ R11, R12
+	SHLQ $0x1c, R12
+	ORQ  R12, R11
+	ANDQ kq_0f<>+0(SB), R11
+	MOVQ R10, R12
+	SHRQ $0x02, R12
+	ANDQ kq_30<>+0(SB), R12
+	ORQ  R12, R11
+	ANDQ kq_3f<>+0(SB), R10
+	MOVQ R10, (SP)
+	MOVQ R11, 8(SP)
+
+	// {d, dmin} to float32, spread to {d×4, dmin×4, d×4, dmin×4}; times the scales
+	VCVTPH2PS (DX), X0
+	VMOVUPS   kq_q4k_dm<>+0(SB), Y1
+	VPERMPS   Y0, Y1, Y0
+	VPMOVZXBD (SP), Y1
+	VCVTDQ2PS Y1, Y1
+	VMULPS    Y0, Y1, Y1
+	VMOVUPS   Y1, (DI)
+	VPMOVZXBD 8(SP), Y1
+	VCVTDQ2PS Y1, Y1
+	VMULPS    Y0, Y1, Y1
+	VMOVUPS   Y1, 32(DI)
 
 row_gemvQ4_KAVX512:
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
 	VXORPS Z2, Z2, Z2
 	VXORPS Z3, Z3, Z3
-	MOVQ   BX, DI
-	MOVQ   SI, R8
+	MOVQ   BX, R10
+	MOVQ   SI, R11
 
 block_gemvQ4_KAVX512:
 	// prefetch the block 4096 bytes ahead: every cache line of it
@@ -29,109 +64,114 @@ block_gemvQ4_KAVX512:
 	PREFETCHT0 4160(DX)
 	PREFETCHT0 4224(DX)
 	PREFETCHT0 4288(DX)
+	LEAQ       144(DX), R12
+	CMPQ       R12, R9
+	JAE        q4kLast1_gemvQ4_KAVX512
 
 	// d1, m1 of the 8 sub-blocks: unpack the 6-bit scales and mins (get_scale_min_k4)
-	MOVQ 4(DX), R9
-	MOVL 12(DX), R10
-	MOVQ R10, R11
-	SHLQ $0x1c, R11
-	ORQ  R11, R10
-	ANDQ kq_0f<>+0(SB), R10
-	MOVQ R9, R11
-	SHRQ $0x02, R11
-	ANDQ kq_30<>+0(SB), R11
-	ORQ  R11, R10
-	ANDQ kq_3f<>+0(SB), R9
-	MOVQ R9, (SP)
-	MOVQ R10, 8(SP)
+	MOVQ 4(R12), R13
+	MOVL 12(R12), R14
+	MOVQ R14, R15
+	SHLQ $0x1c, R15
+	ORQ  R15, R14
+	ANDQ kq_0f<>+0(SB), R14
+	MOVQ R13, R15
+	SHRQ $0x02, R15
+	ANDQ kq_30<>+0(SB), R15
+	ORQ  R15, R14
+	ANDQ kq_3f<>+0(SB), R13
+	MOVQ R13, (SP)
+	MOVQ R14, 8(SP)
 
 	// {d, dmin} to float32, spread to {d×4, dmin×4, d×4, dmin×4}; times the scales
-	VCVTPH2PS (DX), X5
+	VCVTPH2PS (R12), X5
 	VMOVUPS   kq_q4k_dm<>+0(SB), Y6
 	VPERMPS   Y5, Y6, Y5
 	VPMOVZXBD (SP), Y6
 	VCVTDQ2PS Y6, Y6
 	VMULPS    Y5, Y6, Y6
-	VMOVUPS   Y6, 16(SP)
+	VMOVUPS   Y6, (R8)
 	VPMOVZXBD 8(SP), Y6
 	VCVTDQ2PS Y6, Y6
 	VMULPS    Y5, Y6, Y6
-	VMOVUPS   Y6, 48(SP)
+	VMOVUPS   Y6, 32(R8)
 
+q4kLast1_gemvQ4_KAVX512:
 	// weights 0-63: low nibbles of qs[0:32] (sub-block 0), then high nibbles (sub-block 1)
 	VPMOVZXBD        16(DX), Z6
 	VPMOVZXBD        32(DX), Z7
-	VBROADCASTSS     32(SP), Z8
-	VFMSUB231PS.BCST 16(SP), Z4, Z8
+	VBROADCASTSS     16(DI), Z8
+	VFMSUB231PS.BCST (DI), Z4, Z8
 	VPERMPS          Z8, Z6, Z9
-	VFMADD231PS      (DI), Z9, Z0
+	VFMADD231PS      (R10), Z9, Z0
 	VPERMPS          Z8, Z7, Z8
-	VFMADD231PS      64(DI), Z8, Z1
-	VBROADCASTSS     36(SP), Z8
-	VFMSUB231PS.BCST 20(SP), Z4, Z8
+	VFMADD231PS      64(R10), Z8, Z1
+	VBROADCASTSS     20(DI), Z8
+	VFMSUB231PS.BCST 4(DI), Z4, Z8
 	VPSRLD           $0x04, Z6, Z6
 	VPERMPS          Z8, Z6, Z6
-	VFMADD231PS      128(DI), Z6, Z2
+	VFMADD231PS      128(R10), Z6, Z2
 	VPSRLD           $0x04, Z7, Z6
 	VPERMPS          Z8, Z6, Z6
-	VFMADD231PS      192(DI), Z6, Z3
+	VFMADD231PS      192(R10), Z6, Z3
 
 	// weights 64-127: low nibbles of qs[32:64] (sub-block 2), then high nibbles (sub-block 3)
 	VPMOVZXBD        48(DX), Z6
 	VPMOVZXBD        64(DX), Z7
-	VBROADCASTSS     40(SP), Z8
-	VFMSUB231PS.BCST 24(SP), Z4, Z8
+	VBROADCASTSS     24(DI), Z8
+	VFMSUB231PS.BCST 8(DI), Z4, Z8
 	VPERMPS          Z8, Z6, Z9
-	VFMADD231PS      256(DI), Z9, Z0
+	VFMADD231PS      256(R10), Z9, Z0
 	VPERMPS          Z8, Z7, Z8
-	VFMADD231PS      320(DI), Z8, Z1
-	VBROADCASTSS     44(SP), Z8
-	VFMSUB231PS.BCST 28(SP), Z4, Z8
+	VFMADD231PS      320(R10), Z8, Z1
+	VBROADCASTSS     28(DI), Z8
+	VFMSUB231PS.BCST 12(DI), Z4, Z8
 	VPSRLD           $0x04, Z6, Z6
 	VPERMPS          Z8, Z6, Z6
-	VFMADD231PS      384(DI), Z6, Z2
+	VFMADD231PS      384(R10), Z6, Z2
 	VPSRLD           $0x04, Z7, Z6
 	VPERMPS          Z8, Z6, Z6
-	VFMADD231PS      448(DI), Z6, Z3
+	VFMADD231PS      448(R10), Z6, Z3
 
 	// weights 128-191: low nibbles of qs[64:96] (sub-block 4), then high nibbles (sub-block 5)
 	VPMOVZXBD        80(DX), Z6
 	VPMOVZXBD        96(DX), Z7
-	VBROADCASTSS     64(SP), Z8
-	VFMSUB231PS.BCST 48(SP), Z4, Z8
+	VBROADCASTSS     48(DI), Z8
+	VFMSUB231PS.BCST 32(DI), Z4, Z8
 	VPERMPS          Z8, Z6, Z9
-	VFMADD231PS      512(DI), Z9, Z0
+	VFMADD231PS      512(R10), Z9, Z0
 	VPERMPS          Z8, Z7, Z8
-	VFMADD231PS      576(DI), Z8, Z1
-	VBROADCASTSS     68(SP), Z8
-	VFMSUB231PS.BCST 52(SP), Z4, Z8
+	VFMADD231PS      576(R10), Z8, Z1
+	VBROADCASTSS     52(DI), Z8
+	VFMSUB231PS.BCST 36(DI), Z4, Z8
 	VPSRLD           $0x04, Z6, Z6
 	VPERMPS          Z8, Z6, Z6
-	VFMADD231PS      640(DI), Z6, Z2
+	VFMADD231PS      640(R10), Z6, Z2
 	VPSRLD           $0x04, Z7, Z6
 	VPERMPS          Z8, Z6, Z6
-	VFMADD231PS      704(DI), Z6, Z3
+	VFMADD231PS      704(R10), Z6, Z3
 
 	// weights 192-255: low nibbles of qs[96:128] (sub-block 6), then high nibbles (sub-block 7)
 	VPMOVZXBD        112(DX), Z6
 	VPMOVZXBD        128(DX), Z7
-	VBROADCASTSS     72(SP), Z8
-	VFMSUB231PS.BCST 56(SP), Z4, Z8
+	VBROADCASTSS     56(DI), Z8
+	VFMSUB231PS.BCST 40(DI), Z4, Z8
 	VPERMPS          Z8, Z6, Z9
-	VFMADD231PS      768(DI), Z9, Z0
+	VFMADD231PS      768(R10), Z9, Z0
 	VPERMPS          Z8, Z7, Z8
-	VFMADD231PS      832(DI), Z8, Z1
-	VBROADCASTSS     76(SP), Z8
-	VFMSUB231PS.BCST 60(SP), Z4, Z8
+	VFMADD231PS      832(R10), Z8, Z1
+	VBROADCASTSS     60(DI), Z8
+	VFMSUB231PS.BCST 44(DI), Z4, Z8
 	VPSRLD           $0x04, Z6, Z6
 	VPERMPS          Z8, Z6, Z6
-	VFMADD231PS      896(DI), Z6, Z2
+	VFMADD231PS      896(R10), Z6, Z2
 	VPSRLD           $0x04, Z7, Z6
 	VPERMPS          Z8, Z6, Z6
-	VFMADD231PS      960(DI), Z6, Z3
+	VFMADD231PS      960(R10), Z6, Z3
+	XCHGQ            DI, R8
 	ADDQ             $0x00000090, DX
-	ADDQ             $0x00000400, DI
-	DECQ             R8
+	ADDQ             $0x00000400, R10
+	DECQ             R11
 	JNZ              block_gemvQ4_KAVX512
 
 	// dst[row] = the sum of the accumulators' lanes

@@ -309,13 +309,19 @@ func (k *kernel) branch(finite func(notFinite string), fast, exact func()) {
 // int32 lanes; those become float32 and are multiplied by
 // {d×4, dmin×4, d×4, dmin×4}.
 func (k *kernel) q4kScales(bytes, out Mem) (v [2]VecVirtual) {
+	return q4kScalesAt(k.p, bytes, out)
+}
+
+// q4kScalesAt is q4kScales for the block at base.
+func q4kScalesAt(base GPVirtual, bytes, out Mem) (v [2]VecVirtual) {
+	bm := func(off int) Mem { return Mem{Base: base, Disp: off} }
 	m3f := table("kq_3f", func(int) uint32 { return 0x3f3f3f3f })
 	m0f := table("kq_0f", func(int) uint32 { return 0x0f0f0f0f })
 	m30 := table("kq_30", func(int) uint32 { return 0x30303030 })
 	Comment("d1, m1 of the 8 sub-blocks: unpack the 6-bit scales and mins (get_scale_min_k4)")
 	a, c, t := GP64(), GP64(), GP64()
-	MOVQ(k.bm(q4kScales), a)
-	MOVL(k.bm(q4kScales+8), c.As32())
+	MOVQ(bm(q4kScales), a)
+	MOVL(bm(q4kScales+8), c.As32())
 	MOVQ(c, t)
 	SHLQ(U8(28), t)
 	ORQ(t, c)
@@ -330,7 +336,7 @@ func (k *kernel) q4kScales(bytes, out Mem) (v [2]VecVirtual) {
 
 	Comment("{d, dmin} to float32, spread to {d×4, dmin×4, d×4, dmin×4}; times the scales")
 	dm, idx := YMM(), YMM()
-	VCVTPH2PS(k.bm(0), dm.AsX()) // reads d, dmin, scales[0:4]: inside the block
+	VCVTPH2PS(bm(0), dm.AsX()) // reads d, dmin, scales[0:4]: inside the block
 	VMOVUPS(q4kScaleIdx(), idx)
 	VPERMPS(dm, idx, dm)
 	// Both levels take the two 8-byte halves in 256-bit vectors: each load
@@ -375,7 +381,7 @@ func q4kM1(j int) int { return q4kD1(j) + 16 }
 // VFMSUB213PS, 2 FMAs with x: 9 vector uops.
 func q4k(v *vec.ISA) {
 	if v.Wide() {
-		q4kKernel(v, "gemvQ4_KAVX512", false)
+		q4kPipelined(v, "gemvQ4_KAVX512")
 		return
 	}
 	q4kKernel(v, "gemvQ4_KSumsAVX2", true)
@@ -506,6 +512,51 @@ func (k *kernel) q4k512(sc Mem, iota VecVirtual) {
 			}
 		}
 	}
+}
+
+// q4kPipelined emits the AVX-512 Q4_K kernel, software-pipelined over the
+// super-blocks of the whole matrix as q6kPipelined is: while the products
+// of block b are taken (q4k512, from its slot), block b+1's scales d1, m1
+// are unpacked, converted and stored to the other slot. The scale path is
+// a chain of about 40 cycles (scalar unpacking, a store forwarded to
+// VPMOVZXBD, conversion, a store forwarded to the broadcasts) that the
+// plain kernel put at the head of every block; a block ahead, it overlaps
+// the previous block's products. On Zen 5 that took a C model of the loop
+// over L1-resident blocks from 3.7 to 3.05 cycles per 32 weights. The
+// products are bit for bit the plain kernel's. Block b+1 is unpacked only
+// when it lies inside w, so nothing past w is read.
+func q4kPipelined(v *vec.ISA, name string) {
+	k := &kernel{v: v, name: name, blkBytes: q4kBytes, prefetch: prefetchQ4K}
+	var bytes, slots Mem
+	var cur, nxt, wEnd GPVirtual
+	var iota VecVirtual
+	const slotBytes = 64
+	setup := func() {
+		bytes = AllocLocal(16)
+		slots = AllocLocal(2 * slotBytes)
+		iota = ZMM()
+		VMOVUPS(iota16(), iota)
+		cur, nxt, wEnd = GP64(), GP64(), GP64()
+		LEAQ(slots, cur)
+		LEAQ(slots.Offset(slotBytes), nxt)
+		Comment("wEnd = the end of w: no block at or past it is unpacked")
+		Load(Param("w").Len(), wEnd)
+		ADDQ(k.p, wEnd)
+		Comment("the first block of the matrix, before the loops")
+		q4kScalesAt(k.p, bytes, Mem{Base: cur})
+	}
+	body := func() {
+		skip := k.label("q4kLast")
+		nextBlk := GP64()
+		LEAQ(k.bm(q4kBytes), nextBlk)
+		CMPQ(nextBlk, wEnd)
+		JAE(LabelRef(skip))
+		q4kScalesAt(nextBlk, bytes, Mem{Base: nxt})
+		Label(skip)
+		k.q4k512(Mem{Base: cur}, iota)
+		XCHGQ(cur, nxt)
+	}
+	k.emit(setup, body)
 }
 
 func (k *kernel) q4k2(sc Mem, low VecVirtual) {
