@@ -26,10 +26,10 @@ var archLevels = []level{
 
 		gemvF16:  gemvF16AVX512,
 		gemvBF16: gemvBF16AVX512,
-		gemvQ8_0: gemvQ8_0AVX512,
-		gemvQ4_0: gemvQ4_0AVX512,
-		gemvQ4_K: gemvQ4_KAVX512,
-		gemvQ6_K: gemvQ6_KAVX512,
+		gemvQ8_0: func(d []float32, w []byte, x []float32) { gemvAlignedX(xQ8_0AVX512, d, w, x) },
+		gemvQ4_0: func(d []float32, w []byte, x []float32) { gemvAlignedX(xQ4_0AVX512, d, w, x) },
+		gemvQ4_K: func(d []float32, w []byte, x []float32) { gemvAlignedX(xQ4_KAVX512, d, w, x) },
+		gemvQ6_K: func(d []float32, w []byte, x []float32) { gemvAlignedX(xQ6_KAVX512, d, w, x) },
 
 		dequantF16:  dequantF16AVX512,
 		dequantBF16: dequantBF16AVX512,
@@ -60,10 +60,10 @@ var archLevels = []level{
 
 		gemvF16:  gemvF16AVX2,
 		gemvBF16: gemvBF16AVX2,
-		gemvQ8_0: gemvQ8_0AVX2,
-		gemvQ4_0: gemvQ4_0AVX2,
-		gemvQ4_K: gemvQ4_KAVX2,
-		gemvQ6_K: gemvQ6_KAVX2,
+		gemvQ8_0: func(d []float32, w []byte, x []float32) { gemvAlignedX(xQ8_0AVX2, d, w, x) },
+		gemvQ4_0: func(d []float32, w []byte, x []float32) { gemvAlignedX(xQ4_0AVX2, d, w, x) },
+		gemvQ4_K: func(d []float32, w []byte, x []float32) { gemvAlignedX(xQ4_KAVX2, d, w, x) },
+		gemvQ6_K: func(d []float32, w []byte, x []float32) { gemvAlignedX(xQ6_KAVX2, d, w, x) },
 
 		dequantF16:  dequantF16AVX2,
 		dequantBF16: dequantBF16AVX2,

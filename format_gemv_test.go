@@ -289,3 +289,35 @@ func TestFormatGemvAllocs(t *testing.T) {
 		}
 	}
 }
+
+// TestFormatGemvUnalignedX runs the quantized formats with x at every
+// float offset mod 64 bytes of a few, on enough rows (17) that the amd64
+// kernels copy an unaligned x to a 64-byte boundary first, and at row
+// lengths in each of that copy's buffer sizes and past the largest
+// (8192 floats), where x is read in place.
+func TestFormatGemvUnalignedX(t *testing.T) {
+	cols := []int{256, 1280, 2048, 3072, 8192, 8448}
+	offs := []int{0, 1, 5, 8, 15}
+	if tu.Short() {
+		cols, offs = []int{1280, 8448}, []int{0, 5}
+	}
+	tu.ForEachISA(t, func(t *testing.T, isa lmhead.ISA) {
+		r := tu.Rand(17)
+		for _, f := range lmhead.Formats() {
+			if f.BlockSize() == 1 {
+				continue
+			}
+			for _, n := range cols {
+				m, err := lmhead.NewMatrix(f, 17, n, tu.RandRows(r, f, 17, n))
+				if err != nil {
+					t.Fatal(err)
+				}
+				buf := make([]float32, n+16)
+				tu.Fill(r, buf)
+				for _, off := range offs {
+					checkFormatGemv(t, fmt.Sprintf("%v 17x%d, x at float %d", f, n, off), m, buf[off:off+n])
+				}
+			}
+		}
+	})
+}
