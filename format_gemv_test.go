@@ -277,15 +277,22 @@ func TestFormatGemvPanics(t *testing.T) {
 	}
 }
 
-// TestFormatGemvAllocs checks that Matrix.Gemv allocates nothing.
+// TestFormatGemvAllocs checks that Matrix.Gemv allocates nothing, also
+// where it copies x to an aligned stack buffer (24 rows, x at every float
+// offset mod 64 bytes, so that most are unaligned).
 func TestFormatGemvAllocs(t *testing.T) {
 	r := tu.Rand(87)
 	for _, f := range lmhead.Formats() {
-		b := tu.RandRows(r, f, 8, 512)
-		m, _ := lmhead.NewMatrix(f, 8, 512, b)
-		x, dst := make([]float32, 512), make([]float32, 8)
-		if a := testing.AllocsPerRun(10, func() { m.Gemv(dst, x) }); a != 0 {
-			t.Errorf("%v: Gemv allocates %v times", f, a)
+		for _, s := range []struct{ rows, cols int }{{8, 512}, {24, 512}, {24, 4096}} {
+			b := tu.RandRows(r, f, s.rows, s.cols)
+			m, _ := lmhead.NewMatrix(f, s.rows, s.cols, b)
+			xb, dst := make([]float32, s.cols+16), make([]float32, s.rows)
+			for off := 0; off < 16; off++ {
+				x := xb[off : off+s.cols]
+				if a := testing.AllocsPerRun(10, func() { m.Gemv(dst, x) }); a != 0 {
+					t.Errorf("%v %dx%d, x at float %d: Gemv allocates %v times", f, s.rows, s.cols, off, a)
+				}
+			}
 		}
 	}
 }
