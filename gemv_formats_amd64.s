@@ -251,6 +251,9 @@ TEXT ·gemvF16AVX2(SB), NOSPLIT, $48-72
 	VMOVUPS X0, 32(SP)
 
 gemvF16AVX2_nomask_AVX2:
+	CMPQ DI, ·halfStreamRowBytes+0(SB)
+	JAE  gemvF16AVX2_rows1_AVX2
+
 	// groups of 4 row(s)
 gemvF16AVX2_rows4_AVX2:
 	CMPQ   CX, $0x04
@@ -410,6 +413,8 @@ gemvF16AVX2_rows1_AVX2:
 	JB     gemvF16AVX2_done_AVX2
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
 	MOVQ   BX, R9
 	LEAQ   (DX)(DI*1), R10
 
@@ -420,15 +425,43 @@ gemvF16AVX2_rows1_AVX2:
 	CMPQ DX, R8
 	JAE  gemvF16AVX2_single1_AVX2
 
+	// quadEnd = row 0's start + rb rounded down to whole groups of four 8-weight vectors
+	MOVQ R10, R11
+	SUBQ DX, R11
+	ANDQ $-64, R11
+	ADDQ DX, R11
+	CMPQ DX, R11
+	JAE  gemvF16AVX2_pair1_AVX2
+
+	// acc[u/2][u%2] += decode(w[j+u·L : j+(u+1)·L]) · x[j+u·L : …], u = 0..3
+gemvF16AVX2_quad1_AVX2:
+	VMOVUPS     (R9), Y4
+	VCVTPH2PS   (DX), Y5
+	VFMADD231PS Y4, Y5, Y0
+	VMOVUPS     32(R9), Y4
+	VCVTPH2PS   16(DX), Y5
+	VFMADD231PS Y4, Y5, Y1
+	VMOVUPS     64(R9), Y4
+	VCVTPH2PS   32(DX), Y5
+	VFMADD231PS Y4, Y5, Y2
+	VMOVUPS     96(R9), Y4
+	VCVTPH2PS   48(DX), Y5
+	VFMADD231PS Y4, Y5, Y3
+	ADDQ        $0x00000040, DX
+	ADDQ        $0x00000080, R9
+	CMPQ        DX, R11
+	JB          gemvF16AVX2_quad1_AVX2
+	CMPQ        DX, R8
+	JAE         gemvF16AVX2_single1_AVX2
+
 	// acc[i][u] += decode(w[row i][j+u·L : j+(u+1)·L]) · x[j+u·L : …], u = 0, 1
 gemvF16AVX2_pair1_AVX2:
-	VMOVUPS     (R9), Y2
-	VMOVUPS     32(R9), Y3
-	PREFETCHT0  1024(DX)
-	VCVTPH2PS   (DX), Y4
-	VFMADD231PS Y2, Y4, Y0
-	VCVTPH2PS   16(DX), Y2
-	VFMADD231PS Y3, Y2, Y1
+	VMOVUPS     (R9), Y4
+	VMOVUPS     32(R9), Y5
+	VCVTPH2PS   (DX), Y6
+	VFMADD231PS Y4, Y6, Y0
+	VCVTPH2PS   16(DX), Y4
+	VFMADD231PS Y5, Y4, Y1
 	ADDQ        $0x00000020, DX
 	ADDQ        $0x00000040, R9
 	CMPQ        DX, R8
@@ -440,9 +473,9 @@ gemvF16AVX2_single1_AVX2:
 	SUBQ        DX, R8
 	CMPQ        R8, $0x00000010
 	JB          gemvF16AVX2_tail1_AVX2
-	VMOVUPS     (R9), Y2
-	VCVTPH2PS   (DX), Y3
-	VFMADD231PS Y2, Y3, Y0
+	VMOVUPS     (R9), Y4
+	VCVTPH2PS   (DX), Y5
+	VFMADD231PS Y4, Y5, Y0
 	ADDQ        $0x00000010, DX
 	ADDQ        $0x00000020, R9
 
@@ -450,18 +483,18 @@ gemvF16AVX2_single1_AVX2:
 gemvF16AVX2_tail1_AVX2:
 	TESTQ   SI, SI
 	JZ      gemvF16AVX2_reduce1_AVX2
-	VXORPS  Y2, Y2, Y2
-	VMOVUPS Y2, (SP)
+	VXORPS  Y4, Y4, Y4
+	VMOVUPS Y4, (SP)
 	LEAQ    (R9), R8
 	XORQ    R9, R9
 
 copytail1:
-	VMOVSS  (R8)(R9*4), X2
-	VMOVSS  X2, (SP)(R9*4)
+	VMOVSS  (R8)(R9*4), X4
+	VMOVSS  X4, (SP)(R9*4)
 	INCQ    R9
 	CMPQ    R9, SI
 	JB      copytail1
-	VMOVUPS (SP), Y2
+	VMOVUPS (SP), Y4
 	LEAQ    (DX), DX
 	XORQ    R8, R8
 
@@ -471,12 +504,14 @@ gemvF16AVX2_copy01_AVX2:
 	INCQ        R8
 	CMPQ        R8, SI
 	JB          gemvF16AVX2_copy01_AVX2
-	VCVTPH2PS   32(SP), Y3
-	VFMADD231PS Y2, Y3, Y1
+	VCVTPH2PS   32(SP), Y5
+	VFMADD231PS Y4, Y5, Y1
 
 	// dst[0:1] = the row sums; p = the next group's row 0
 gemvF16AVX2_reduce1_AVX2:
 	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y2, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
 	VHADDPS      X0, X0, X0
@@ -758,6 +793,9 @@ TEXT ·gemvBF16AVX2(SB), NOSPLIT, $48-72
 	VMOVUPS X0, 32(SP)
 
 gemvBF16AVX2_nomask_AVX2:
+	CMPQ DI, ·halfStreamRowBytes+0(SB)
+	JAE  gemvBF16AVX2_rows1_AVX2
+
 	// groups of 4 row(s)
 gemvBF16AVX2_rows4_AVX2:
 	CMPQ   CX, $0x04
@@ -933,6 +971,8 @@ gemvBF16AVX2_rows1_AVX2:
 	JB     gemvBF16AVX2_done_AVX2
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
 	MOVQ   BX, R9
 	LEAQ   (DX)(DI*1), R10
 
@@ -943,17 +983,49 @@ gemvBF16AVX2_rows1_AVX2:
 	CMPQ DX, R8
 	JAE  gemvBF16AVX2_single1_AVX2
 
+	// quadEnd = row 0's start + rb rounded down to whole groups of four 8-weight vectors
+	MOVQ R10, R11
+	SUBQ DX, R11
+	ANDQ $-64, R11
+	ADDQ DX, R11
+	CMPQ DX, R11
+	JAE  gemvBF16AVX2_pair1_AVX2
+
+	// acc[u/2][u%2] += decode(w[j+u·L : j+(u+1)·L]) · x[j+u·L : …], u = 0..3
+gemvBF16AVX2_quad1_AVX2:
+	VMOVUPS     (R9), Y4
+	VPMOVZXWD   (DX), Y5
+	VPSLLD      $0x10, Y5, Y5
+	VFMADD231PS Y4, Y5, Y0
+	VMOVUPS     32(R9), Y4
+	VPMOVZXWD   16(DX), Y5
+	VPSLLD      $0x10, Y5, Y5
+	VFMADD231PS Y4, Y5, Y1
+	VMOVUPS     64(R9), Y4
+	VPMOVZXWD   32(DX), Y5
+	VPSLLD      $0x10, Y5, Y5
+	VFMADD231PS Y4, Y5, Y2
+	VMOVUPS     96(R9), Y4
+	VPMOVZXWD   48(DX), Y5
+	VPSLLD      $0x10, Y5, Y5
+	VFMADD231PS Y4, Y5, Y3
+	ADDQ        $0x00000040, DX
+	ADDQ        $0x00000080, R9
+	CMPQ        DX, R11
+	JB          gemvBF16AVX2_quad1_AVX2
+	CMPQ        DX, R8
+	JAE         gemvBF16AVX2_single1_AVX2
+
 	// acc[i][u] += decode(w[row i][j+u·L : j+(u+1)·L]) · x[j+u·L : …], u = 0, 1
 gemvBF16AVX2_pair1_AVX2:
-	VMOVUPS     (R9), Y2
-	VMOVUPS     32(R9), Y3
-	PREFETCHT0  1024(DX)
-	VPMOVZXWD   (DX), Y4
+	VMOVUPS     (R9), Y4
+	VMOVUPS     32(R9), Y5
+	VPMOVZXWD   (DX), Y6
+	VPSLLD      $0x10, Y6, Y6
+	VFMADD231PS Y4, Y6, Y0
+	VPMOVZXWD   16(DX), Y4
 	VPSLLD      $0x10, Y4, Y4
-	VFMADD231PS Y2, Y4, Y0
-	VPMOVZXWD   16(DX), Y2
-	VPSLLD      $0x10, Y2, Y2
-	VFMADD231PS Y3, Y2, Y1
+	VFMADD231PS Y5, Y4, Y1
 	ADDQ        $0x00000020, DX
 	ADDQ        $0x00000040, R9
 	CMPQ        DX, R8
@@ -965,10 +1037,10 @@ gemvBF16AVX2_single1_AVX2:
 	SUBQ        DX, R8
 	CMPQ        R8, $0x00000010
 	JB          gemvBF16AVX2_tail1_AVX2
-	VMOVUPS     (R9), Y2
-	VPMOVZXWD   (DX), Y3
-	VPSLLD      $0x10, Y3, Y3
-	VFMADD231PS Y2, Y3, Y0
+	VMOVUPS     (R9), Y4
+	VPMOVZXWD   (DX), Y5
+	VPSLLD      $0x10, Y5, Y5
+	VFMADD231PS Y4, Y5, Y0
 	ADDQ        $0x00000010, DX
 	ADDQ        $0x00000020, R9
 
@@ -976,18 +1048,18 @@ gemvBF16AVX2_single1_AVX2:
 gemvBF16AVX2_tail1_AVX2:
 	TESTQ   SI, SI
 	JZ      gemvBF16AVX2_reduce1_AVX2
-	VXORPS  Y2, Y2, Y2
-	VMOVUPS Y2, (SP)
+	VXORPS  Y4, Y4, Y4
+	VMOVUPS Y4, (SP)
 	LEAQ    (R9), R8
 	XORQ    R9, R9
 
 copytail3:
-	VMOVSS  (R8)(R9*4), X2
-	VMOVSS  X2, (SP)(R9*4)
+	VMOVSS  (R8)(R9*4), X4
+	VMOVSS  X4, (SP)(R9*4)
 	INCQ    R9
 	CMPQ    R9, SI
 	JB      copytail3
-	VMOVUPS (SP), Y2
+	VMOVUPS (SP), Y4
 	LEAQ    (DX), DX
 	XORQ    R8, R8
 
@@ -997,13 +1069,15 @@ gemvBF16AVX2_copy01_AVX2:
 	INCQ        R8
 	CMPQ        R8, SI
 	JB          gemvBF16AVX2_copy01_AVX2
-	VPMOVZXWD   32(SP), Y3
-	VPSLLD      $0x10, Y3, Y3
-	VFMADD231PS Y2, Y3, Y1
+	VPMOVZXWD   32(SP), Y5
+	VPSLLD      $0x10, Y5, Y5
+	VFMADD231PS Y4, Y5, Y1
 
 	// dst[0:1] = the row sums; p = the next group's row 0
 gemvBF16AVX2_reduce1_AVX2:
 	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y2, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
 	VHADDPS      X0, X0, X0

@@ -8,10 +8,10 @@ import "github.com/klauspost/cpuid/v2"
 // same instruction set. Every shape is correct everywhere, and the tests
 // run each one (export_test.go).
 
-// halfStreamRowBytes is the shortest row, in bytes, that the AVX-512 F16
-// and BF16 Gemv kernels stream one row at a time; shorter rows go through
-// the four-row pass, which loads each x vector once for four rows. The
-// assembly reads it as ·halfStreamRowBytes.
+// halfStreamRowBytes is the shortest row, in bytes, that the AVX-512 and
+// AVX2 F16 and BF16 Gemv kernels stream one row at a time; shorter rows go
+// through the four-row pass, which loads each x vector once for four rows.
+// The assembly reads it as ·halfStreamRowBytes.
 //
 // Measured from DRAM at llama3.2-1b (128256×2048, rows of 4 KiB):
 //   - AMD Zen 5 (EPYC, family 26): four interleaved row streams reached
@@ -21,6 +21,10 @@ import "github.com/klauspost/cpuid/v2"
 //     2026-12-02): one row at a time lost, 64-65 ms against 45-58 ms for
 //     F16 in three interleaved runs of the two builds, 57-72 against
 //     50-52 ms for BF16.
+//   - AVX2 on Zen 5 (2026-12-02, five interleaved runs, best and median):
+//     F16 23.2 and 27.4 ms in four-row passes, 18.1 and 20.9 streamed
+//     (with four accumulators, see quads in _gen/formats); BF16 22.9 and
+//     27.4 against 17.6 and 19.1.
 //
 // So AMD streams rows of 1 KiB and more and every other vendor never does.
 var halfStreamRowBytes uint64 = halfStreamFor(cpuid.CPU.VendorID)

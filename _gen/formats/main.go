@@ -221,13 +221,14 @@ func gemv(f *format, v *vec.ISA) {
 	for i := range g.acc {
 		g.acc[i] = [2]VecVirtual{v.Vec(), v.Vec()}
 	}
-	if g.f.blockWeights == 1 && v.Wide() {
+	if g.f.blockWeights == 1 {
 		// F16 and BF16 rows of at least ·halfStreamRowBytes are streamed
 		// one at a time, as the f32 AVX-512 gemv streams rows of 512
 		// bytes. Whether that beats four interleaved rows depends on the
-		// CPU (tuning.go: on Zen 5 it does, 0.85-0.9 of the read bandwidth
-		// against 0.70-0.75; on Intel it does not), so the threshold is a
-		// variable that the package sets from the CPU's vendor.
+		// CPU (tuning.go: on Zen 5 it does, on both levels, 0.85-0.9 of
+		// the read bandwidth against 0.70-0.75; on Intel it does not), so
+		// the threshold is a variable that the package sets from the
+		// CPU's vendor.
 		CMPQ(g.rb, Mem{Symbol: Symbol{Name: "·halfStreamRowBytes"}, Base: StaticBase})
 		JAE(LabelRef(g.label("rows1")))
 	}
@@ -388,7 +389,12 @@ func (g *k) pass(nr int) {
 	Label(l("rows"))
 	CMPQ(g.rows, U8(nr))
 	JB(LabelRef(next))
-	for i := 0; i < nr; i++ {
+	quads := nr == 1 && g.f.blockWeights == 1 && !g.v.Wide()
+	zeroed := nr
+	if quads {
+		zeroed = 2 // quads accumulates into acc[1] too
+	}
+	for i := 0; i < zeroed; i++ {
 		VXORPS(g.acc[i][0], g.acc[i][0], g.acc[i][0])
 		VXORPS(g.acc[i][1], g.acc[i][1], g.acc[i][1])
 	}
@@ -405,6 +411,10 @@ func (g *k) pass(nr int) {
 	for i := 0; i < nr; i++ {
 		VADDPS(g.acc[i][1], g.acc[i][0], g.acc[i][0])
 	}
+	if quads {
+		VADDPS(g.acc[1][1], g.acc[1][0], g.acc[1][0])
+		VADDPS(g.acc[1][0], g.acc[0][0], g.acc[0][0])
+	}
 	if nr == 4 {
 		VMOVUPS(g.v.HSum4([4]VecVirtual{g.acc[0][0], g.acc[1][0], g.acc[2][0], g.acc[3][0]}), Mem{Base: g.dst})
 		// p is at the end of row 0; rows 1-3 follow.
@@ -420,6 +430,40 @@ func (g *k) pass(nr int) {
 
 // halves emits the F16 or BF16 row loop: L = Lanes weights (2L bytes) per
 // vector, two vectors per trip, then one, then the masked tail of r.
+// quads emits the AVX2 one-row pass's main loop over F16 or BF16: four
+// vectors per trip into four accumulators (acc[0] and acc[1]; the pass's
+// reduce adds acc[1] in). With the two chains of the pair loop a streamed
+// row is bound by the FMA latency: 16 weights per 4 cycles, 29 GB/s at 3.6
+// GHz, below Zen 5's read bandwidth. It leaves at most one pair of vectors
+// to the pair loop, and skips that loop, which runs at least once, when
+// none is left.
+func (g *k) quads(l func(string) string, pairEnd GPVirtual) {
+	v := g.v
+	L := v.Lanes
+	quadEnd := GP64()
+	Commentf("quadEnd = row 0's start + rb rounded down to whole groups of four %d-weight vectors", L)
+	MOVQ(g.rowEnd, quadEnd)
+	SUBQ(g.p, quadEnd)
+	ANDQ(I32(-8*L), quadEnd)
+	ADDQ(g.p, quadEnd)
+	CMPQ(g.p, quadEnd)
+	JAE(LabelRef(l("pair")))
+	Comment("acc[u/2][u%2] += decode(w[j+u·L : j+(u+1)·L]) · x[j+u·L : …], u = 0..3")
+	Label(l("quad"))
+	for u := 0; u < 4; u++ {
+		xv := v.Vec()
+		VMOVUPS(Mem{Base: g.xp, Disp: u * 4 * L}, xv)
+		w := g.decodeHalves(Mem{Base: g.p, Disp: u * 2 * L})
+		VFMADD231PS(xv, w, g.acc[u/2][u%2])
+	}
+	ADDQ(U32(8*L), g.p)
+	ADDQ(U32(16*L), g.xp)
+	CMPQ(g.p, quadEnd)
+	JB(LabelRef(l("quad")))
+	CMPQ(g.p, pairEnd)
+	JAE(LabelRef(l("single")))
+}
+
 func (g *k) halves(nr int, l func(string) string) {
 	v := g.v
 	L := v.Lanes
@@ -431,6 +475,10 @@ func (g *k) halves(nr int, l func(string) string) {
 	CMPQ(g.p, pairEnd)
 	JAE(LabelRef(l("single")))
 
+	if nr == 1 && !v.Wide() {
+		g.quads(l, pairEnd)
+	}
+
 	Comment("acc[i][u] += decode(w[row i][j+u·L : j+(u+1)·L]) · x[j+u·L : …], u = 0, 1")
 	Label(l("pair"))
 	var xv [2]VecVirtual
@@ -439,9 +487,10 @@ func (g *k) halves(nr int, l func(string) string) {
 		VMOVUPS(Mem{Base: g.xp, Disp: u * 4 * L}, xv[u])
 	}
 	for i := 0; i < nr; i++ {
-		// The AVX-512 one-row pass (rows streamed alone, tuning.go) does
-		// not prefetch: it was measured fastest without on Zen 5.
-		if d := g.prefetch(); d > 0 && (nr > 1 || !v.Wide()) {
+		// The one-row pass (rows streamed alone, tuning.go) does not
+		// prefetch: it was measured fastest without on Zen 5 (AVX2: as
+		// fast, five interleaved runs).
+		if d := g.prefetch(); d > 0 && nr > 1 {
 			PREFETCHT0(g.row(g.p, i, d))
 		}
 		for u := 0; u < 2; u++ {
