@@ -278,12 +278,12 @@ func TestFormatGemvPanics(t *testing.T) {
 }
 
 // TestFormatGemvAllocs checks that Matrix.Gemv allocates nothing, also
-// where it copies x to an aligned stack buffer (24 rows, x at every float
+// where it copies x to an aligned stack buffer (40 rows, x at every float
 // offset mod 64 bytes, so that most are unaligned).
 func TestFormatGemvAllocs(t *testing.T) {
 	r := tu.Rand(87)
 	for _, f := range lmhead.Formats() {
-		for _, s := range []struct{ rows, cols int }{{8, 512}, {24, 512}, {24, 4096}} {
+		for _, s := range []struct{ rows, cols int }{{8, 512}, {40, 512}, {40, 4096}} {
 			b := tu.RandRows(r, f, s.rows, s.cols)
 			m, _ := lmhead.NewMatrix(f, s.rows, s.cols, b)
 			xb, dst := make([]float32, s.cols+16), make([]float32, s.rows)
@@ -298,7 +298,7 @@ func TestFormatGemvAllocs(t *testing.T) {
 }
 
 // TestFormatGemvUnalignedX runs the quantized formats with x at every
-// float offset mod 64 bytes of a few, on enough rows (17) that the amd64
+// float offset mod 64 bytes of a few, on enough rows (33) that the amd64
 // kernels copy an unaligned x to a 64-byte boundary first, and at row
 // lengths in each of that copy's buffer sizes and past the largest
 // (8192 floats), where x is read in place.
@@ -315,14 +315,14 @@ func TestFormatGemvUnalignedX(t *testing.T) {
 				continue
 			}
 			for _, n := range cols {
-				m, err := lmhead.NewMatrix(f, 17, n, tu.RandRows(r, f, 17, n))
+				m, err := lmhead.NewMatrix(f, 33, n, tu.RandRows(r, f, 33, n))
 				if err != nil {
 					t.Fatal(err)
 				}
 				buf := make([]float32, n+16)
 				tu.Fill(r, buf)
 				for _, off := range offs {
-					checkFormatGemv(t, fmt.Sprintf("%v 17x%d, x at float %d", f, n, off), m, buf[off:off+n])
+					checkFormatGemv(t, fmt.Sprintf("%v 33x%d, x at float %d", f, n, off), m, buf[off:off+n])
 				}
 			}
 		}
