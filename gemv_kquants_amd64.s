@@ -17,7 +17,7 @@ TEXT ·gemvQ4_KAVX512(SB), NOSPLIT, $144-72
 	LEAQ    16(SP), DI
 	LEAQ    80(SP), R8
 
-	// wEnd = the end of w: no block at or past it is unpacked
+	// wEnd = the end of w: no block at or past it is staged
 	MOVQ w_len+32(FP), R9
 	ADDQ DX, R9
 
@@ -66,7 +66,7 @@ block_gemvQ4_KAVX512:
 	PREFETCHT0 4288(DX)
 	LEAQ       144(DX), R12
 	CMPQ       R12, R9
-	JAE        q4kLast1_gemvQ4_KAVX512
+	JAE        staged1_gemvQ4_KAVX512
 
 	// d1, m1 of the 8 sub-blocks: unpack the 6-bit scales and mins (get_scale_min_k4)
 	MOVQ 4(R12), R13
@@ -96,7 +96,7 @@ block_gemvQ4_KAVX512:
 	VMULPS    Y5, Y6, Y6
 	VMOVUPS   Y6, 32(R8)
 
-q4kLast1_gemvQ4_KAVX512:
+staged1_gemvQ4_KAVX512:
 	// weights 0-63: low nibbles of qs[0:32] (sub-block 0), then high nibbles (sub-block 1)
 	VPMOVZXBD        16(DX), Z6
 	VPMOVZXBD        32(DX), Z7
@@ -951,7 +951,7 @@ TEXT ·gemvQ6_KAVX512(SB), NOSPLIT, $640-72
 	LEAQ      (SP), DI
 	LEAQ      320(SP), R8
 
-	// wEnd = the end of w: no block at or past it is assembled
+	// wEnd = the end of w: no block at or past it is staged
 	MOVQ w_len+32(FP), R9
 	ADDQ DX, R9
 
@@ -1013,7 +1013,7 @@ block_gemvQ6_KAVX512:
 	PREFETCHT0 8448(DX)
 	LEAQ       210(DX), R12
 	CMPQ       R12, R9
-	JAE        q6kLast1_gemvQ6_KAVX512
+	JAE        staged1_gemvQ6_KAVX512
 
 	// assemble the block at base into the slot: Q bytes, then d·sc/4
 	// Q = 4·(q−32) as bytes, weights 0-127
@@ -1055,7 +1055,7 @@ block_gemvQ6_KAVX512:
 	VMULPS       Z7, Z8, Z8
 	VMOVUPS      Z8, 256(R8)
 
-q6kLast1_gemvQ6_KAVX512:
+staged1_gemvQ6_KAVX512:
 	// acc += Q·(d·sc/4)·x for the 256 weights of this block, from its slot
 	VPMOVSXBD   (DI), Z7
 	VCVTDQ2PS   Z7, Z7

@@ -527,36 +527,17 @@ func (k *kernel) q4k512(sc Mem, iota VecVirtual) {
 // when it lies inside w, so nothing past w is read.
 func q4kPipelined(v *vec.ISA, name string) {
 	k := &kernel{v: v, name: name, blkBytes: q4kBytes, prefetch: prefetchQ4K}
-	var bytes, slots Mem
-	var cur, nxt, wEnd GPVirtual
+	var bytes Mem
 	var iota VecVirtual
-	const slotBytes = 64
-	setup := func() {
+	k.pipeline(64, func() {
 		bytes = AllocLocal(16)
-		slots = AllocLocal(2 * slotBytes)
 		iota = ZMM()
 		VMOVUPS(iota16(), iota)
-		cur, nxt, wEnd = GP64(), GP64(), GP64()
-		LEAQ(slots, cur)
-		LEAQ(slots.Offset(slotBytes), nxt)
-		Comment("wEnd = the end of w: no block at or past it is unpacked")
-		Load(Param("w").Len(), wEnd)
-		ADDQ(k.p, wEnd)
-		Comment("the first block of the matrix, before the loops")
-		q4kScalesAt(k.p, bytes, Mem{Base: cur})
-	}
-	body := func() {
-		skip := k.label("q4kLast")
-		nextBlk := GP64()
-		LEAQ(k.bm(q4kBytes), nextBlk)
-		CMPQ(nextBlk, wEnd)
-		JAE(LabelRef(skip))
-		q4kScalesAt(nextBlk, bytes, Mem{Base: nxt})
-		Label(skip)
-		k.q4k512(Mem{Base: cur}, iota)
-		XCHGQ(cur, nxt)
-	}
-	k.emit(setup, body)
+	}, func(base, slot GPVirtual) {
+		q4kScalesAt(base, bytes, Mem{Base: slot})
+	}, func(slot GPVirtual) {
+		k.q4k512(Mem{Base: slot}, iota)
+	})
 }
 
 func (k *kernel) q4k2(sc Mem, low VecVirtual) {
@@ -723,12 +704,14 @@ func (k *kernel) q6k2Sums(sc, qb Mem) {
 // it lies inside w, so nothing past w is read.
 func q6kPipelined(v *vec.ISA, name string) {
 	k := &kernel{v: v, name: name, blkBytes: q6kBytes, prefetch: prefetchQ6K}
-	var slots Mem
-	var cur, nxt, wEnd GPVirtual
 	var c3c, cc0, caa VecVirtual
 	// slot layout: Q bytes 0-255 (weight order), scales 256-319 (float32)
-	const slotBytes = 320
-	assemble := func(base, slot GPVirtual) {
+	k.pipeline(320, func() {
+		c3c, cc0, caa = ZMM(), ZMM(), ZMM()
+		VMOVDQU64(bytesConst("kq_3c", 0x3c), c3c)
+		VMOVDQU64(bytesConst("kq_c0", 0xc0), cc0)
+		VMOVDQU64(bytesConst("kq_aa", 0xaa), caa)
+	}, func(base, slot GPVirtual) {
 		Comment("assemble the block at base into the slot: Q bytes, then d·sc/4")
 		for h := 0; h < 2; h++ {
 			qs := q6kBytes512(base, h, c3c, cc0, caa)
@@ -736,38 +719,49 @@ func q6kPipelined(v *vec.ISA, name string) {
 			VMOVDQU64(qs[1], Mem{Base: slot, Disp: 128*h + 64})
 		}
 		VMOVUPS(q6kScalesReg(base), Mem{Base: slot, Disp: 256})
-	}
-	setup := func() {
-		c3c, cc0, caa = ZMM(), ZMM(), ZMM()
-		VMOVDQU64(bytesConst("kq_3c", 0x3c), c3c)
-		VMOVDQU64(bytesConst("kq_c0", 0xc0), cc0)
-		VMOVDQU64(bytesConst("kq_aa", 0xaa), caa)
-		slots = AllocLocal(2 * slotBytes)
-		cur, nxt, wEnd = GP64(), GP64(), GP64()
-		LEAQ(slots, cur)
-		LEAQ(slots.Offset(slotBytes), nxt)
-		Comment("wEnd = the end of w: no block at or past it is assembled")
-		Load(Param("w").Len(), wEnd)
-		ADDQ(k.p, wEnd)
-		Comment("the first block of the matrix, before the loops")
-		assemble(k.p, cur)
-	}
-	body := func() {
-		skip := k.label("q6kLast")
-		nextBlk := GP64()
-		LEAQ(k.bm(q6kBytes), nextBlk)
-		CMPQ(nextBlk, wEnd)
-		JAE(LabelRef(skip))
-		assemble(nextBlk, nxt)
-		Label(skip)
+	}, func(slot GPVirtual) {
 		Comment("acc += Q·(d·sc/4)·x for the 256 weights of this block, from its slot")
 		for g := 0; g < 16; g++ {
 			q := ZMM()
-			VPMOVSXBD(Mem{Base: cur, Disp: 16 * g}, q)
+			VPMOVSXBD(Mem{Base: slot, Disp: 16 * g}, q)
 			VCVTDQ2PS(q, q)
-			VMULPS_BCST(Mem{Base: cur, Disp: 256 + 4*g}, q, q)
+			VMULPS_BCST(Mem{Base: slot, Disp: 256 + 4*g}, q, q)
 			VFMADD231PS(k.xm(16*g), q, k.acc[g%4])
 		}
+	})
+}
+
+// pipeline emits k's function software-pipelined over the super-blocks of
+// the whole matrix (rows are contiguous, so the block after the last of a
+// row is the first of the next): stage(base, slot) prepares the block at
+// base into a stack slot of slotBytes one block ahead of use(slot), which
+// takes that block's products from it, so that each load of a slot reads
+// what was stored a whole block earlier. Two slots alternate. A block is
+// staged only when it lies inside w, so nothing past w is read. prep runs
+// once, first.
+func (k *kernel) pipeline(slotBytes int, prep func(), stage func(base, slot GPVirtual), use func(slot GPVirtual)) {
+	var cur, nxt, wEnd GPVirtual
+	setup := func() {
+		prep()
+		slots := AllocLocal(2 * slotBytes)
+		cur, nxt, wEnd = GP64(), GP64(), GP64()
+		LEAQ(slots, cur)
+		LEAQ(slots.Offset(slotBytes), nxt)
+		Comment("wEnd = the end of w: no block at or past it is staged")
+		Load(Param("w").Len(), wEnd)
+		ADDQ(k.p, wEnd)
+		Comment("the first block of the matrix, before the loops")
+		stage(k.p, cur)
+	}
+	body := func() {
+		skip := k.label("staged")
+		nextBlk := GP64()
+		LEAQ(k.bm(k.blkBytes), nextBlk)
+		CMPQ(nextBlk, wEnd)
+		JAE(LabelRef(skip))
+		stage(nextBlk, nxt)
+		Label(skip)
+		use(cur)
 		XCHGQ(cur, nxt)
 	}
 	k.emit(setup, body)
