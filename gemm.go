@@ -50,15 +50,18 @@ const (
 	gemmGroup = 16
 	// gemmDecodeRows is the rows of W that a format other than F32 is
 	// decoded for at once, whole rows (a contiguous read of W), which then
-	// meet every position over every k slice: 24·d float32 = 384 KiB at
-	// d = 4096, which stays in a 2 MiB L2 beside the packed positions (1 MiB
-	// at n = 64). Decoding whole 96-row panels (1.5 MiB) did not fit beside
-	// them: on an Intel Xeon (model 207) Q8_0 at n = 64 then took 142-201
-	// ms against 130-199 (best 130 against 142; F32 127-181 in the same
-	// four interleaved rounds), and BF16 decoded this way 140 ms against
-	// 158 for the in-place tiles. 48 rows measured the same as 24. A
-	// multiple of every level's tile rows.
-	gemmDecodeRows = 24
+	// meet every position over every k slice: 48·d float32 = 768 KiB at
+	// d = 4096. Decoding whole 96-row panels (1.5 MiB) did not fit beside
+	// the packed positions (1 MiB at n = 64) in an Intel Xeon's (model 207)
+	// 2 MiB L2: Q8_0 at n = 64 then took 142-201 ms against 130-199 for 24
+	// rows (best 130 against 142; F32 127-181 in the same four interleaved
+	// rounds), and BF16 decoded this way 140 ms against 158 for the
+	// in-place tiles; 48 rows measured the same as 24 there. On Zen 5 (1
+	// MiB of L2) 48 rows were the faster: Q8_0 at n = 64 84-86 ms best and
+	// 88-96 median against 89-90 and 93-96 for 24 (12: 92 and 95; 72 and
+	// 96 like 48), F32 75-78 ms, in two runs of six interleaved rounds. A
+	// multiple of every level's tile rows and a divisor of gemmPanelRows.
+	gemmDecodeRows = 48
 )
 
 // Gemm computes the projection of n positions at once, dst = X·Wᵀ with W
@@ -73,7 +76,7 @@ const (
 // k).
 //
 // For n = 1 it is [Matrix.Gemv]. For more, W is read (and, for formats
-// other than F32, decoded into float32 24 rows at a time, except BF16 on
+// other than F32, decoded into float32 48 rows at a time, except BF16 on
 // the AVX-512 level of AMD CPUs, which is read in place) once per 128
 // positions, in panels of 96 rows that meet every position in cache, so
 // the cost per position falls towards the FMA throughput of the core
