@@ -420,7 +420,7 @@ func (g *k) pass(nr int) {
 	Label(l("rows"))
 	CMPQ(g.rows, U8(nr))
 	JB(LabelRef(next))
-	quads := nr == 1 && g.f.blockWeights == 1 && !g.v.Wide()
+	quads := g.f.blockWeights == 1 && g.quads(nr)
 	zeroed := nr
 	if quads {
 		zeroed = 2 // quads accumulates into acc[1] too
@@ -461,40 +461,6 @@ func (g *k) pass(nr int) {
 
 // halves emits the F16 or BF16 row loop: L = Lanes weights (2L bytes) per
 // vector, two vectors per trip, then one, then the masked tail of r.
-// quads emits the AVX2 one-row pass's main loop over F16 or BF16: four
-// vectors per trip into four accumulators (acc[0] and acc[1]; the pass's
-// reduce adds acc[1] in). With the two chains of the pair loop a streamed
-// row is bound by the FMA latency: 16 weights per 4 cycles, 29 GB/s at 3.6
-// GHz, below Zen 5's read bandwidth. It leaves at most one pair of vectors
-// to the pair loop, and skips that loop, which runs at least once, when
-// none is left.
-func (g *k) quads(l func(string) string, pairEnd GPVirtual) {
-	v := g.v
-	L := v.Lanes
-	quadEnd := GP64()
-	Commentf("quadEnd = row 0's start + rb rounded down to whole groups of four %d-weight vectors", L)
-	MOVQ(g.rowEnd, quadEnd)
-	SUBQ(g.p, quadEnd)
-	ANDQ(I32(-8*L), quadEnd)
-	ADDQ(g.p, quadEnd)
-	CMPQ(g.p, quadEnd)
-	JAE(LabelRef(l("pair")))
-	Comment("acc[u/2][u%2] += decode(w[j+u·L : j+(u+1)·L]) · x[j+u·L : …], u = 0..3")
-	Label(l("quad"))
-	for u := 0; u < 4; u++ {
-		xv := v.Vec()
-		VMOVUPS(Mem{Base: g.xp, Disp: u * 4 * L}, xv)
-		w := g.decodeHalves(Mem{Base: g.p, Disp: u * 2 * L})
-		VFMADD231PS(xv, w, g.acc[u/2][u%2])
-	}
-	ADDQ(U32(8*L), g.p)
-	ADDQ(U32(16*L), g.xp)
-	CMPQ(g.p, quadEnd)
-	JB(LabelRef(l("quad")))
-	CMPQ(g.p, pairEnd)
-	JAE(LabelRef(l("single")))
-}
-
 func (g *k) halves(nr int, l func(string) string) {
 	v := g.v
 	L := v.Lanes
@@ -506,8 +472,8 @@ func (g *k) halves(nr int, l func(string) string) {
 	CMPQ(g.p, pairEnd)
 	JAE(LabelRef(l("single")))
 
-	if nr == 1 && !v.Wide() {
-		g.quads(l, pairEnd)
+	if g.quads(nr) {
+		g.quadLoop(l, pairEnd)
 	}
 
 	Comment("acc[i][u] += decode(w[row i][j+u·L : j+(u+1)·L]) · x[j+u·L : …], u = 0, 1")
@@ -577,6 +543,44 @@ func (g *k) halves(nr int, l func(string) string) {
 		}
 		VFMADD231PS(xv[0], w, g.acc[i][1])
 	}
+}
+
+// quads reports whether an nr-row pass of F16 or BF16 runs quadLoop: the
+// AVX2 one-row pass.
+func (g *k) quads(nr int) bool { return nr == 1 && !g.v.Wide() }
+
+// quadLoop emits the AVX2 one-row pass's main loop over F16 or BF16: four
+// vectors per trip into four accumulators (acc[0] and acc[1]; the pass's
+// reduce adds acc[1] in). With the two chains of the pair loop a streamed
+// row is bound by the FMA latency: 16 weights per 4 cycles, 29 GB/s at 3.6
+// GHz, below Zen 5's read bandwidth. It leaves at most one pair of vectors
+// to the pair loop, and skips that loop, which runs at least once, when
+// none is left.
+func (g *k) quadLoop(l func(string) string, pairEnd GPVirtual) {
+	v := g.v
+	L := v.Lanes
+	quadEnd := GP64()
+	Commentf("quadEnd = row 0's start + rb rounded down to whole groups of four %d-weight vectors", L)
+	MOVQ(g.rowEnd, quadEnd)
+	SUBQ(g.p, quadEnd)
+	ANDQ(I32(-8*L), quadEnd)
+	ADDQ(g.p, quadEnd)
+	CMPQ(g.p, quadEnd)
+	JAE(LabelRef(l("pair")))
+	Comment("acc[u/2][u%2] += decode(w[j+u·L : j+(u+1)·L]) · x[j+u·L : …], u = 0..3")
+	Label(l("quad"))
+	for u := 0; u < 4; u++ {
+		xv := v.Vec()
+		VMOVUPS(Mem{Base: g.xp, Disp: u * 4 * L}, xv)
+		w := g.decodeHalves(Mem{Base: g.p, Disp: u * 2 * L})
+		VFMADD231PS(xv, w, g.acc[u/2][u%2])
+	}
+	ADDQ(U32(8*L), g.p)
+	ADDQ(U32(16*L), g.xp)
+	CMPQ(g.p, quadEnd)
+	JB(LabelRef(l("quad")))
+	CMPQ(g.p, pairEnd)
+	JAE(LabelRef(l("single")))
 }
 
 // decodeHalves returns the L weights at m (2L bytes) as float32.
@@ -769,16 +773,12 @@ func (g *k) fullChunkScales(nr int, rowBase func(int) GPVirtual, store func(int,
 						panic("fullChunkScales: a scale past the group's first 32 bytes")
 					}
 				}
-				if lo+32 > chunkBytes {
-					panic("fullChunkScales: a ymm load past the chunk")
+				if j == 0 || lo+32 > chunkBytes {
+					panic("fullChunkScales: a chunk of less than 128 bytes, or a ymm load past it")
 				}
 				t := ZMM()
 				VMOVDQU(Mem{Base: base, Disp: lo}, t.AsY()) // zeroes the upper half
-				if j == 0 {
-					VPERMW(t, idx, r)
-				} else {
-					VPERMW(t, idx, masks[j], r)
-				}
+				VPERMW(t, idx, masks[j], r)
 				continue
 			}
 			t := r

@@ -142,7 +142,7 @@ func iota16() Mem {
 
 // q4kScaleIdx is the VPERMPS index that spreads the xmm {d, dmin, ·, ·} to
 // {d×4, dmin×4, d×4, dmin×4}, the order of the decoded scale bytes (see
-// q4kScales).
+// unpackQ4KScales).
 func q4kScaleIdx() Mem {
 	return table("kq_q4k_dm", func(i int) uint32 { return uint32(i / 4 % 2) })
 }
@@ -284,7 +284,7 @@ func (k *kernel) branch(finite func(notFinite string), fast, exact func()) {
 // ---------------------------------------------------------------------------
 // Q4_K
 
-// q4kScales decodes the 12 scale bytes of the Q4_K block at k.p into
+// unpackQ4KScales decodes the 12 scale bytes of the Q4_K block at base into
 // float32 d1 = d·sc and m1 = dmin·m of the 8 sub-blocks and stores them to
 // the 64-byte stack slot out, in the order
 //
@@ -308,12 +308,7 @@ func (k *kernel) branch(finite func(notFinite string), fast, exact func()) {
 // The 16 bytes go through the stack to VPMOVZXBD, which widens them to
 // int32 lanes; those become float32 and are multiplied by
 // {d×4, dmin×4, d×4, dmin×4}.
-func (k *kernel) q4kScales(bytes, out Mem) (v [2]VecVirtual) {
-	return q4kScalesAt(k.p, bytes, out)
-}
-
-// q4kScalesAt is q4kScales for the block at base.
-func q4kScalesAt(base GPVirtual, bytes, out Mem) (v [2]VecVirtual) {
+func unpackQ4KScales(base GPVirtual, bytes, out Mem) (v [2]VecVirtual) {
 	bm := func(off int) Mem { return Mem{Base: base, Disp: off} }
 	m3f := table("kq_3f", func(int) uint32 { return 0x3f3f3f3f })
 	m0f := table("kq_0f", func(int) uint32 { return 0x0f0f0f0f })
@@ -357,7 +352,7 @@ func q4kScalesAt(base GPVirtual, bytes, out Mem) (v [2]VecVirtual) {
 }
 
 // q4kD1 and q4kM1 are the byte offsets of d1 and m1 of sub-block j in the
-// slot that q4kScales fills.
+// slot that unpackQ4KScales fills.
 func q4kD1(j int) int { return 4*(j%4) + 32*(j/4) }
 func q4kM1(j int) int { return q4kD1(j) + 16 }
 
@@ -388,29 +383,23 @@ func q4k(v *vec.ISA) {
 	q4kKernel(v, "gemvQ4_KExactAVX2", false)
 }
 
-// q4kKernel emits one Q4_K kernel. With sums (AVX2 only), a block whose d
-// and dmin are finite takes q4k2Sums, and the others the exact q4k2.
+// q4kKernel emits one AVX2 Q4_K kernel (AVX-512's is q4kPipelined). With
+// sums, a block whose d and dmin are finite takes q4k2Sums, and the others
+// the exact q4k2.
 func q4kKernel(v *vec.ISA, name string, sums bool) {
 	k := &kernel{v: v, name: name, blkBytes: q4kBytes, prefetch: prefetchQ4K, sums: sums}
 	var bytes, sc Mem
-	var iota, low VecVirtual
+	var low VecVirtual
 	setup := func() {
 		bytes = AllocLocal(16)
 		sc = AllocLocal(64)
-		if v.Wide() {
-			iota = ZMM()
-			VMOVUPS(iota16(), iota)
-		} else {
-			// 15 in each int32 lane: the low-nibble mask.
-			low = YMM()
-			VMOVDQU(table("kq_15", func(int) uint32 { return 15 }), low)
-		}
+		// 15 in each int32 lane: the low-nibble mask.
+		low = YMM()
+		VMOVDQU(table("kq_15", func(int) uint32 { return 15 }), low)
 	}
 	body := func() {
-		dm := k.q4kScales(bytes, sc)
+		dm := unpackQ4KScales(k.p, bytes, sc)
 		switch {
-		case v.Wide():
-			k.q4k512(sc, iota)
 		case sums:
 			k.branch(k.q4kFinite, func() { k.q4k2Sums(sc, low, dm) }, func() { k.q4k2(sc, low) })
 		default:
@@ -445,7 +434,7 @@ func (k *kernel) q4kFinite(notFinite string) {
 // finite d and dmin it is the same sum regrouped; a non-finite d or dmin
 // would turn 0·Inf = NaN weights into ±Inf sums, hence q4kFinite.
 //
-// dm are q4kScales's two vectors {d1_0..3, m1_0..3} and {d1_4..7,
+// dm are unpackQ4KScales's two vectors {d1_0..3, m1_0..3} and {d1_4..7,
 // m1_4..7}; xs holds, per super-block, {0×4, Σx_0..3, 0×4, Σx_4..7} (Σx_j
 // the sum of x over sub-block j), so that one FNMADD each subtracts the
 // four m1_j·Σx_j (and 0·d1 = 0 for finite d1).
@@ -534,7 +523,7 @@ func q4kPipelined(v *vec.ISA, name string) {
 		iota = ZMM()
 		VMOVUPS(iota16(), iota)
 	}, func(base, slot GPVirtual) {
-		q4kScalesAt(base, bytes, Mem{Base: slot})
+		unpackQ4KScales(base, bytes, Mem{Base: slot})
 	}, func(slot GPVirtual) {
 		k.q4k512(Mem{Base: slot}, iota)
 	})
