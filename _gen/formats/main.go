@@ -110,6 +110,19 @@ const rowsPerPass = 4
 // and 16 and 24 KiB, 16 KiB had the best or a tied median at both shapes,
 // on both levels, for both formats (llama3.2-1b Q8_0 AVX-512 11.5 → 9.6
 // ms, Q4_0 7.6 → 6.5).
+//
+// The four-row pass prefetches into L2 (PREFETCHT1), not L1. On Zen 4
+// (EPYC, family 25, model 17; 2026-12-02) PREFETCHT0 left Q8_0 from DRAM
+// at half its in-cache speed: 22.1-24.5 ms at llama3.2-1b although 4096
+// rows in L3 ran at 24 GB/s, and the lead did not matter (4, 8, 16, 32
+// and 64 KiB all 22-23 ms). PREFETCHT1 took it to 13.0-13.4 ms, and at
+// llama2-7b 10.3 → 6.7 ms; Q4_0 12.7 → 11.8 and 6.1 → 5.7 ms (medians of
+// three interleaved runs, AVX-512; AVX2 Q8_0 24.4 → 17.4 ms). PREFETCHT2
+// was about as fast, PREFETCHNTA no faster than T0. The demand loads
+// then find the lines in L2, 16 KiB ahead, where four streams of lines
+// prefetched into a 32 KiB L1 were evicted or dropped. The F16, BF16
+// and K-quant kernels, bound by their decoding or already near the read,
+// measured the same with T1 and keep T0.
 const groupLead = 16384
 
 // chunkBlocks is how many blocks of each row the quantized kernels convert
@@ -889,7 +902,7 @@ func (g *k) blockLoop(nr int, l func(string) string, name string, bi, pend GPVir
 	for i := 0; i < nr; i++ {
 		switch d := g.prefetch(); {
 		case pf != nil:
-			PREFETCHT0(g.row(pf, i, 0))
+			PREFETCHT1(g.row(pf, i, 0))
 		case d > 0:
 			PREFETCHT0(g.row(g.p, i, d))
 		}
