@@ -355,9 +355,11 @@ func packPairs(xp, x []float32, n, d int) {
 }
 
 // gemmPairs is gemmPacked for the n ≤ 8 positions packed in pairs in xp
-// (packPairs): the k slices of each panel (of an even number of k) run on
-// the level's gemmPairs kernel, an odd last k in Go, and the scatter adds
-// the even and odd sums of each position.
+// (packPairs): each panel (of an even number of k) runs on the level's
+// gemmPairs kernel, over whole rows for F32 read in place (one stream of
+// W, see _gen/gemm: pairsPfLines) and in k slices of a decoded panel, an
+// odd last k in Go, and the scatter adds the even and odd sums of each
+// position.
 func (m Matrix) gemmPairs(s *gemmScratch, dst []float32, ldd int, xp []float32, n int) {
 	d, V := m.cols, m.rows
 	var wf []float32
@@ -373,12 +375,15 @@ func (m Matrix) gemmPairs(s *gemmScratch, dst []float32, ldd int, xp []float32, 
 		var w []float32
 		if inPlace {
 			w = wf[r0*d : (r0+rn)*d]
+			if even > 0 {
+				kernel(c, gemmGroup, w, d, rn, even/2, xp, 0, 1, false)
+			}
 		} else {
 			w = m.Dequantize(buf(&s.w, gemmPanelRows*d), r0, r0+rn)
-		}
-		for kb := 0; kb < even; kb += gemmKC {
-			kn := min(gemmKC, even-kb)
-			kernel(c, gemmGroup, w[kb:], d, rn, kn/2, xp[kb/2*gemmGroup:], 0, 1, kb > 0)
+			for kb := 0; kb < even; kb += gemmKC {
+				kn := min(gemmKC, even-kb)
+				kernel(c, gemmGroup, w[kb:], d, rn, kn/2, xp[kb/2*gemmGroup:], 0, 1, kb > 0)
+			}
 		}
 		if even < d {
 			// The odd last k: lanes 2p only (x's lanes 2p+1 are zero there,

@@ -52,12 +52,19 @@ func gemmAVX2(c []float32, ldc int, w []float32, ldw, rows, kc int, xp []float32
 }
 
 // gemmPairsAVX512 is gemmBlockPairs with the 12×8 AVX-512 tile in pairs of
-// k, the rows that do not fill a tile on the generic twin.
+// k, the rows that do not fill a tile on the generic twin. Over whole rows
+// that lie back to back (Gemm's F32 read in place) it takes the tile that
+// prefetches the next tile's rows as one block (_gen/gemm: pairsPfLines).
 func gemmPairsAVX512(c []float32, ldc int, w []float32, ldw, rows, kc int, xp []float32, gs, groups int, add bool) {
 	checkGemmPairs(c, ldc, w, ldw, rows, kc, xp)
 	full := rows - rows%gemmRowsAVX512
+	whole := ldw == 2*kc // whole rows, back to back: prefetch the next tile as one block
 	for r := 0; r < full; r += gemmRowsAVX512 {
-		gemmTile12x8AVX512(&c[r*ldc], 4*ldc, &w[r*ldw], 4*ldw, &xp[0], 0, kc, add)
+		if whole {
+			gemmTile12x8RowsAVX512(&c[r*ldc], 4*ldc, &w[r*ldw], 4*ldw, &xp[0], 0, kc, add)
+		} else {
+			gemmTile12x8AVX512(&c[r*ldc], 4*ldc, &w[r*ldw], 4*ldw, &xp[0], 0, kc, add)
+		}
 	}
 	if full < rows {
 		gemmBlockPairs(c[full*ldc:], ldc, w[full*ldw:], ldw, rows-full, kc, xp, gs, groups, add)

@@ -30,6 +30,12 @@ func gemmTile12x16AVX512(c *float32, cs int, w *float32, ws int, xp *float32, gs
 //go:noescape
 func gemmTile12x8AVX512(c *float32, cs int, w *float32, ws int, xp *float32, gs int, kc int, add bool)
 
+// It prefetches the 12 rows after its own as one block, for whole rows of W
+// that lie back to back (ws = 8·kc); the result does not depend on it.
+//
+//go:noescape
+func gemmTile12x8RowsAVX512(c *float32, cs int, w *float32, ws int, xp *float32, gs int, kc int, add bool)
+
 // gemmTile6x16AVX2 computes the 6×16 tile c[r][p] (+)= Σ_{k<kc} w[r][k]·xp[k][p]:
 // row r of c at c+r·cs bytes, row r of W at w+r·ws bytes, position group g of
 // xp at xp+g·gs bytes, 64 bytes per k. With add false c is overwritten.
