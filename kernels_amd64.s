@@ -828,23 +828,27 @@ rows4_AVX2:
 	TESTQ  R9, R9
 	JZ     single4_AVX2
 
+	// pj = j + ·gemvPrefetchAVX2 (j = 0 here), the offset each row is prefetched at
+	MOVQ ·gemvPrefetchAVX2+0(SB), R14
+
 	// acc[i][u] += w[row i][j+u·L : j+(u+1)·L] · x[j+u·L : …], u = 0, 1
 pair4_AVX2:
 	VMOVUPS     (BX)(R13*1), Y0
 	VMOVUPS     32(BX)(R13*1), Y1
-	PREFETCHT0  1024(DX)(R13*1)
+	PREFETCHT0  (DX)(R14*1)
 	VFMADD231PS (DX)(R13*1), Y0, Y2
 	VFMADD231PS 32(DX)(R13*1), Y1, Y3
-	PREFETCHT0  1024(R10)(R13*1)
+	PREFETCHT0  (R10)(R14*1)
 	VFMADD231PS (R10)(R13*1), Y0, Y4
 	VFMADD231PS 32(R10)(R13*1), Y1, Y5
-	PREFETCHT0  1024(R11)(R13*1)
+	PREFETCHT0  (R11)(R14*1)
 	VFMADD231PS (R11)(R13*1), Y0, Y6
 	VFMADD231PS 32(R11)(R13*1), Y1, Y7
-	PREFETCHT0  1024(R12)(R13*1)
+	PREFETCHT0  (R12)(R14*1)
 	VFMADD231PS (R12)(R13*1), Y0, Y8
 	VFMADD231PS 32(R12)(R13*1), Y1, Y9
 	ADDQ        $0x00000040, R13
+	ADDQ        $0x00000040, R14
 	CMPQ        R13, R9
 	JB          pair4_AVX2
 
@@ -961,14 +965,18 @@ rows1_AVX2:
 	TESTQ  R9, R9
 	JZ     single1_AVX2
 
+	// pj = j + ·gemvPrefetchAVX2 (j = 0 here), the offset each row is prefetched at
+	MOVQ ·gemvPrefetchAVX2+0(SB), R10
+
 	// acc[i][u] += w[row i][j+u·L : j+(u+1)·L] · x[j+u·L : …], u = 0, 1
 pair1_AVX2:
 	VMOVUPS     (BX)(R13*1), Y0
 	VMOVUPS     32(BX)(R13*1), Y1
-	PREFETCHT0  1024(DX)(R13*1)
+	PREFETCHT0  (DX)(R10*1)
 	VFMADD231PS (DX)(R13*1), Y0, Y2
 	VFMADD231PS 32(DX)(R13*1), Y1, Y3
 	ADDQ        $0x00000040, R13
+	ADDQ        $0x00000040, R10
 	CMPQ        R13, R9
 	JB          pair1_AVX2
 

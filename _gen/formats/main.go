@@ -67,7 +67,7 @@ type format struct {
 }
 
 // The prefetch distances follow the f32 gemv's measurements on the same
-// machine (_gen/gemv: prefetchAVX2): with Zen 4's or Sapphire Rapids'
+// machine (tuning.go: gemvPrefetchAVX2): with Zen 4's or Sapphire Rapids'
 // hardware prefetchers alone its AVX2 kernel reached 0.88× the read
 // bandwidth from DRAM and 0.98× with PREFETCHT0 1024 bytes ahead; on
 // AVX-512 no distance helped. The F16 and BF16 kernels prefetch 1 KiB

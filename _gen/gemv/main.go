@@ -333,16 +333,14 @@ func (g *gemvRegs) splits() {
 	v.LoadByteMask(g.hb, g.kh)
 }
 
-// prefetchAVX2 is how far ahead of the loads, in bytes, the AVX2 pair loop
-// prefetches each row: one PREFETCHT0 per row per trip, which covers the
+// The AVX2 pair loop prefetches each row ·gemvPrefetchAVX2 bytes ahead of
+// its loads (tuning.go): one PREFETCHT0 per row per trip, which covers the
 // trip's one cache line (two 32-byte vectors) of that row. Zen 4's hardware
 // prefetchers alone kept the AVX2 kernel at 0.88× the read bandwidth from
 // DRAM (llama2-7b shape), while the AVX-512 one, with twice the bytes per
-// trip, reached 0.98×. Measured over 512, 1024 and 2048 (four interleaved
-// runs each): 1024 was best, 10% faster at llama2-7b and 17% at gpt2, and
-// neutral at the L2 shape; on AVX-512 no distance helped, so it has none.
-// A prefetch never faults, so one past the end of W is harmless.
-const prefetchAVX2 = 1024
+// trip, reached 0.98×; on AVX-512 no distance helped, so it has none. The
+// best distance depends on the core, so it is a variable. A prefetch never
+// faults, so one past the end of W is harmless.
 
 // fourRowMaxBytes is the row length, in bytes, from which the AVX-512 gemv
 // streams W one row at a time instead of four: one sequential stream
@@ -459,18 +457,27 @@ func (g *gemvRegs) pass(nr int, peel bool) {
 	if v.Wide() {
 		pcalign(loopAlign)
 	}
+	var pj GPVirtual
+	if !v.Wide() {
+		Comment("pj = j + ·gemvPrefetchAVX2 (j = 0 here), the offset each row is prefetched at")
+		pj = GP64()
+		MOVQ(Mem{Symbol: Symbol{Name: "·gemvPrefetchAVX2"}, Base: StaticBase}, pj)
+	}
 	Comment("acc[i][u] += w[row i][j+u·L : j+(u+1)·L] · x[j+u·L : …], u = 0, 1")
 	Label(l("pair"))
 	VMOVUPS(xm(0), g.xv[0])
 	VMOVUPS(xm(v.Bytes()), g.xv[1])
 	for i := 0; i < nr; i++ {
 		if !v.Wide() {
-			PREFETCHT0(row(i, prefetchAVX2))
+			PREFETCHT0(Mem{Base: g.row[i], Index: pj, Scale: 1})
 		}
 		VFMADD231PS(row(i, 0), g.xv[0], g.acc[i][0])
 		VFMADD231PS(row(i, v.Bytes()), g.xv[1], g.acc[i][1])
 	}
 	ADDQ(U32(2*v.Bytes()), g.j)
+	if !v.Wide() {
+		ADDQ(U32(2*v.Bytes()), pj)
+	}
 	CMPQ(g.j, g.pair)
 	JB(LabelRef(l("pair")))
 
