@@ -70,8 +70,9 @@ type format struct {
 // machine (tuning.go: gemvPrefetchAVX2): with Zen 4's or Sapphire Rapids'
 // hardware prefetchers alone its AVX2 kernel reached 0.88× the read
 // bandwidth from DRAM and 0.98× with PREFETCHT0 1024 bytes ahead; on
-// AVX-512 no distance helped. The F16 and BF16 kernels prefetch 1 KiB
-// ahead, on AVX-512 in the four-row pass only: on the Intel Xeon of
+// AVX-512 no distance helped. The F16 and BF16 kernels prefetch in the
+// four-row pass only, on AVX-512 1 KiB ahead, on AVX2 ·halfPrefetchAVX2
+// bytes ahead (tuning.go; 1 KiB but on Zen 2): on the Intel Xeon of
 // 2026-12-02 (model 207) that took F16 at llama3.2-1b from 47-56 to 40-43
 // ms and BF16 from 45-51 to 39-45 ms (three interleaved runs).
 //
@@ -490,6 +491,13 @@ func (g *k) halves(nr int, l func(string) string) {
 		g.quadLoop(l, pairEnd)
 	}
 
+	var pd GPVirtual
+	if !v.Wide() && nr > 1 {
+		Comment("pd = p + ·halfPrefetchAVX2, where row 0 is prefetched (tuning.go)")
+		pd = GP64()
+		MOVQ(Mem{Symbol: Symbol{Name: "·halfPrefetchAVX2"}, Base: StaticBase}, pd)
+		ADDQ(g.p, pd)
+	}
 	Comment("acc[i][u] += decode(w[row i][j+u·L : j+(u+1)·L]) · x[j+u·L : …], u = 0, 1")
 	Label(l("pair"))
 	var xv [2]VecVirtual
@@ -501,7 +509,10 @@ func (g *k) halves(nr int, l func(string) string) {
 		// The one-row pass (rows streamed alone, tuning.go) does not
 		// prefetch: it was measured fastest without on Zen 5 (AVX2: as
 		// fast, five interleaved runs).
-		if d := g.prefetch(); d > 0 && nr > 1 {
+		switch d := g.prefetch(); {
+		case pd != nil:
+			PREFETCHT0(g.row(pd, i, 0))
+		case d > 0 && nr > 1:
 			PREFETCHT0(g.row(g.p, i, d))
 		}
 		for u := 0; u < 2; u++ {
@@ -511,6 +522,9 @@ func (g *k) halves(nr int, l func(string) string) {
 	}
 	ADDQ(U32(4*L), g.p)
 	ADDQ(U32(8*L), g.xp)
+	if pd != nil {
+		ADDQ(U32(4*L), pd)
+	}
 	CMPQ(g.p, pairEnd)
 	JB(LabelRef(l("pair")))
 
