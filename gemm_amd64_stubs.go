@@ -60,6 +60,10 @@ func gemmTileBF16x12x32AVX512(c *float32, cs int, w *byte, ws int, xp *float32, 
 //go:noescape
 func gemmTileBF16x12x16AVX512(c *float32, cs int, w *byte, ws int, xp *float32, gs int, kc int, add bool)
 
-// gemmPeakAVX512 runs n trips of 24 independent 512-bit FMAs, for measuring
+// gemmPeakAVX512 runs n trips of 24 independent FMAs, for measuring
 // the core's FMA peak. It requires n ≥ 1.
 func gemmPeakAVX512(n int)
+
+// gemmPeakAVX2 runs n trips of 12 independent FMAs, for measuring
+// the core's FMA peak. It requires n ≥ 1.
+func gemmPeakAVX2(n int)

@@ -22,15 +22,17 @@ func threadSeconds() float64 {
 }
 
 // BenchmarkGemmTile measures the core's FMA peak (gemmPeakAVX512: 24
-// independent 512-bit FMAs per trip, 16 lanes × 2 flops each) and the
-// 12×32 AVX-512 tile with its W rows and packed positions in L1 (k slices
-// of 64 to 256), both in GFLOP/s over the thread's CPU time, so that the
-// figure holds on a shared machine. The tile's share of the peak bounds
-// what Gemm can reach; Gemm's own figure (BenchmarkGemm) is lower by what
-// the caches cost.
+// independent 512-bit FMAs per trip, 16 lanes × 2 flops each; on AVX2,
+// peak-avx2, gemmPeakAVX2: 12 of 256 bits) and the tiles (12×32 AVX-512,
+// 6×16 AVX2) with their W rows and packed positions in L1 (k slices of 64
+// to 256), all in GFLOP/s over the thread's CPU time, so that the figure
+// holds on a shared machine. The tile's share of the peak bounds what
+// Gemm can reach; Gemm's own figure (BenchmarkGemm) is lower by what the
+// caches cost.
 func BenchmarkGemmTile(b *testing.B) {
-	if !cpuid.CPU.Supports(cpuid.AVX512F) {
-		b.Skip("no AVX-512")
+	avx2 := cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3)
+	if !avx2 {
+		b.Skip("no AVX2")
 	}
 	measure := func(b *testing.B, flopsPerOp float64, f func()) {
 		runtime.LockOSThread()
@@ -45,6 +47,22 @@ func BenchmarkGemmTile(b *testing.B) {
 		}
 	}
 	const trips = 1 << 16
+	b.Run("peak-avx2", func(b *testing.B) {
+		measure(b, trips*12*8*2, func() { gemmPeakAVX2(trips) })
+	})
+	for _, kc := range []int{64, 128, 256} {
+		w := make([]float32, 6*kc)
+		xp := make([]float32, kc*gemmGroup)
+		c := make([]float32, 6*16)
+		b.Run(fmt.Sprintf("6x16/kc=%d", kc), func(b *testing.B) {
+			measure(b, float64(kc)*6*16*2, func() {
+				gemmTile6x16AVX2(&c[0], 16*4, &w[0], kc*4, &xp[0], kc*64, kc, true)
+			})
+		})
+	}
+	if !cpuid.CPU.Supports(cpuid.AVX512F) {
+		return
+	}
 	b.Run("peak", func(b *testing.B) {
 		measure(b, trips*24*16*2, func() { gemmPeakAVX512(trips) })
 	})

@@ -512,31 +512,40 @@ func tileBF16(s *shape) {
 
 // peakChains is the independent FMA chains of gemmPeakAVX512: with a
 // latency of 4 cycles and two FMAs per cycle, 8 would do; 24 (as many as
-// the 12×32 tile has) leaves no doubt.
+// the 12×32 tile has) leaves no doubt. gemmPeakAVX2 has 12, as many as
+// its 16 ymm registers allow beside the two inputs: Zen 2's FMA latency of
+// 5 cycles at two per cycle needs 10.
 const peakChains = 24
 
-// peak emits gemmPeakAVX512(n int): n trips of peakChains independent
-// 512-bit FMAs and nothing else, the core's FMA throughput that
-// BenchmarkGemmTile measures the tile against (16 lanes × 2 flops per FMA).
+// peak emits gemmPeakAVX512(n int) and gemmPeakAVX2(n int): n trips of
+// independent FMAs (peakChains of 512 bits, or 12 of 256) and nothing
+// else, the core's FMA throughput that BenchmarkGemmTile measures the
+// tiles against (16 or 8 lanes × 2 flops per FMA).
 func peak() {
-	TEXT("gemmPeakAVX512", NOSPLIT, "func(n int)")
-	Doc("gemmPeakAVX512 runs n trips of 24 independent 512-bit FMAs, for measuring",
-		"the core's FMA peak. It requires n ≥ 1.")
-	n := Load(Param("n"), GP64())
-	a, b := ZMM(), ZMM()
-	VXORPS(a, a, a)
-	VXORPS(b, b, b)
-	acc := make([]VecVirtual, peakChains)
-	for i := range acc {
-		acc[i] = ZMM()
-		VXORPS(acc[i], acc[i], acc[i])
+	for _, wide := range []bool{true, false} {
+		name, chains, vec := "gemmPeakAVX512", peakChains, func() VecVirtual { return ZMM() }
+		if !wide {
+			name, chains, vec = "gemmPeakAVX2", 12, func() VecVirtual { return YMM() }
+		}
+		TEXT(name, NOSPLIT, "func(n int)")
+		Doc(fmt.Sprintf("%s runs n trips of %d independent FMAs, for measuring", name, chains),
+			"the core's FMA peak. It requires n ≥ 1.")
+		n := Load(Param("n"), GP64())
+		a, b := vec(), vec()
+		VXORPS(a, a, a)
+		VXORPS(b, b, b)
+		acc := make([]VecVirtual, chains)
+		for i := range acc {
+			acc[i] = vec()
+			VXORPS(acc[i], acc[i], acc[i])
+		}
+		Label(name + "_loop")
+		for i := range acc {
+			VFMADD231PS(a, b, acc[i])
+		}
+		DECQ(n)
+		JNZ(LabelRef(name + "_loop"))
+		VZEROUPPER()
+		RET()
 	}
-	Label("peak_loop")
-	for i := range acc {
-		VFMADD231PS(a, b, acc[i])
-	}
-	DECQ(n)
-	JNZ(LabelRef("peak_loop"))
-	VZEROUPPER()
-	RET()
 }
