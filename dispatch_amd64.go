@@ -72,6 +72,7 @@ var archLevels = []level{
 		dequantQ4_K: dequantQ4_KAVX2,
 		dequantQ6_K: dequantQ6_KAVX2,
 
-		gemm: gemmAVX2,
+		gemm:      gemmAVX2,
+		gemmPairs: gemmPairsAVX2,
 	}},
 }

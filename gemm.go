@@ -319,9 +319,10 @@ func checkGemmBlock(c []float32, ldc int, w []float32, ldw, rows, kc int, xp []f
 }
 
 // Up to 8 positions, in one group of 16 lanes, would leave half of every
-// FMA idle. The AVX-512 level packs them in pairs instead (packPairs): lane
-// 2p+e of vector j is x_p[2j+e], so one 64-bit broadcast of W[r][2j],
-// W[r][2j+1] meets 8 positions at two k in one FMA (gemmTile12x8AVX512).
+// FMA idle. The AVX-512 and AVX2 levels pack them in pairs instead
+// (packPairs): lane 2p+e of vector j is x_p[2j+e], so one 64-bit broadcast
+// of W[r][2j], W[r][2j+1] meets 8 positions at two k in one FMA
+// (gemmTile12x8AVX512), or 4 positions in each of two (gemmTile6x8AVX2).
 // Lane 2p+e of the tile's output row sums the even (e = 0) or odd k of
 // position p, each as one FMA chain; the two are added when the panel is
 // scattered. That is two chains of half the length, inside the error bound
@@ -331,9 +332,11 @@ func checkGemmBlock(c []float32, ldc int, w []float32, ldw, rows, kc int, xp []f
 const pairsMaxPos = gemmGroup / 2
 
 // usePairs reports whether n positions are packed in pairs: n ≤ 8 on the
-// AVX-512 level, whose tile takes them. (A Batch packed so and used on
-// another level runs the generic twin, gemmBlockPairs.)
-func usePairs(n int) bool { return n <= pairsMaxPos && activeISA == AVX512 }
+// AVX-512 and AVX2 levels, whose tiles take them. (A Batch packed so and
+// used on another level runs the generic twin, gemmBlockPairs.)
+func usePairs(n int) bool {
+	return n <= pairsMaxPos && (activeISA == AVX512 || activeISA == AVX2)
+}
 
 // pairsLen is the float32 of packPairs' layout for d columns.
 func pairsLen(d int) int { return (d + 1) / 2 * gemmGroup }

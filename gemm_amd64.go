@@ -71,6 +71,21 @@ func gemmPairsAVX512(c []float32, ldc int, w []float32, ldw, rows, kc int, xp []
 	}
 }
 
+// gemmPairsAVX2 is gemmBlockPairs with the 6×8 AVX2 tile in pairs of k
+// (two ymm of 4 positions × 2 k each per row), the rows that do not fill a
+// tile on the generic twin. It has no variant that prefetches the next
+// rows (see _gen/gemm: pairsPfLines).
+func gemmPairsAVX2(c []float32, ldc int, w []float32, ldw, rows, kc int, xp []float32, gs, groups int, add bool) {
+	checkGemmPairs(c, ldc, w, ldw, rows, kc, xp)
+	full := rows - rows%gemmRowsAVX2
+	for r := 0; r < full; r += gemmRowsAVX2 {
+		gemmTile6x8AVX2(&c[r*ldc], 4*ldc, &w[r*ldw], 4*ldw, &xp[0], 0, kc, add)
+	}
+	if full < rows {
+		gemmBlockPairs(c[full*ldc:], ldc, w[full*ldw:], ldw, rows-full, kc, xp, gs, groups, add)
+	}
+}
+
 // gemmBF16AVX512 is gemmBlockBF16 with the 12×32 and 12×16 AVX-512 tiles
 // that read BF16 in place, rows outer as gemmAVX512.
 func gemmBF16AVX512(c []float32, ldc int, w []byte, ldw, rows, kc int, xp []float32, gs, groups int, add bool) {

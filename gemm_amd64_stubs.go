@@ -44,6 +44,16 @@ func gemmTile12x8RowsAVX512(c *float32, cs int, w *float32, ws int, xp *float32,
 //go:noescape
 func gemmTile6x16AVX2(c *float32, cs int, w *float32, ws int, xp *float32, gs int, kc int, add bool)
 
+// gemmTile6x8AVX2 computes the 6×8 tile of up to 8 positions packed in pairs
+// (lmhead's packPairs: lane 2p+e of vector j is x_p[2j+e]):
+// c[r][2p+e] (+)= Σ_{j<kc} w[r][2j+e]·xp[j][2p+e], so that c[r][2p] + c[r][2p+1] is
+// row r of W dotted with x_p. Row r of c (16 float32) is at c+r·cs bytes, row r
+// of W at w+r·ws bytes, vector j of xp at xp+64j; gs is unused. kc counts pairs
+// of k. With add false c is overwritten. It requires kc ≥ 1.
+//
+//go:noescape
+func gemmTile6x8AVX2(c *float32, cs int, w *float32, ws int, xp *float32, gs int, kc int, add bool)
+
 // gemmTileBF16x12x32AVX512 computes the 12×32 tile c[r][p] (+)= Σ_{k<kc} w[r][k]·xp[k][p]
 // with W in BF16: row r of c at c+r·cs bytes, row r of W (2 bytes per k) at
 // w+r·ws bytes, position group g of xp at xp+g·gs bytes, 64 bytes per k. With

@@ -23,9 +23,9 @@ func threadSeconds() float64 {
 
 // BenchmarkGemmTile measures the core's FMA peak (gemmPeakAVX512: 24
 // independent 512-bit FMAs per trip, 16 lanes × 2 flops each; on AVX2,
-// peak-avx2, gemmPeakAVX2: 12 of 256 bits) and the tiles (12×32 AVX-512,
-// 6×16 AVX2) with their W rows and packed positions in L1 (k slices of 64
-// to 256), all in GFLOP/s over the thread's CPU time, so that the figure
+// peak-avx2, gemmPeakAVX2: 12 of 256 bits) and the tiles (12×32 and 12×8
+// AVX-512, 6×16 and 6×8 AVX2) with their W rows and packed positions in L1
+// (k slices of 64 to 256), all in GFLOP/s over the thread's CPU time, so that the figure
 // holds on a shared machine. The tile's share of the peak bounds what
 // Gemm can reach; Gemm's own figure (BenchmarkGemm) is lower by what the
 // caches cost.
@@ -57,6 +57,11 @@ func BenchmarkGemmTile(b *testing.B) {
 		b.Run(fmt.Sprintf("6x16/kc=%d", kc), func(b *testing.B) {
 			measure(b, float64(kc)*6*16*2, func() {
 				gemmTile6x16AVX2(&c[0], 16*4, &w[0], kc*4, &xp[0], kc*64, kc, true)
+			})
+		})
+		b.Run(fmt.Sprintf("6x8/kc=%d", kc), func(b *testing.B) {
+			measure(b, float64(kc)*6*8*2, func() {
+				gemmTile6x8AVX2(&c[0], 16*4, &w[0], kc*4, &xp[0], 0, kc/2, true)
 			})
 		})
 	}

@@ -73,11 +73,14 @@ const (
 	pfLines    = 4
 )
 
-// pairsPfLines is the lines the pairs tile over whole rows
+// pairsPfLines is the lines a pairs tile over whole rows
 // (gemmTile12x8RowsAVX512) prefetches per trip: a trip takes 4 pairs of k,
-// 32 bytes of each of its 12 rows, so 6 lines walk the next tile's 12 rows
-// in step, as one block, when the rows lie back to back (F32 read in
-// place) and the tile runs over all of k. Gemm's up to 8 positions then
+// 32 bytes of each of its 12 rows, so 6 lines walk the next tile's rows in
+// step, as one block, when the rows lie back to back (F32 read in place)
+// and the tile runs over all of k. The AVX2 pairs tile has no such
+// variant: on Zen 2 (EPYC of family 23, 2026-12-03) the same prefetch (3
+// lines for its 6 rows) made F32 at n = 8 slower, 37.8 against 29.3 ms
+// without (medians of three interleaved runs). Gemm's up to 8 positions then
 // read each 12-row block of W once, straight from memory, as one stream
 // that the prefetch keeps a tile ahead of: on Zen 4 (2026-12-02) F32 at
 // n = 8 took 33.3-34.6 ms against 38.6-41.3 ms in k slices of 256 (best
@@ -85,7 +88,7 @@ const (
 // of k (128 KiB at d = 4096), come from L2. Decoded panels keep the k
 // slices: whole rows of 48 decoded rows ran BF16 and Q8_0 at n = 8 3-11%
 // slower.
-const pairsPfLines = mr512 * kUnroll * 8 / 64
+func (s *shape) pairsPfLines() int { return s.rows * kUnroll * 8 / 64 }
 
 func main() {
 	ConstraintExpr("amd64,!purego")
@@ -94,6 +97,7 @@ func main() {
 	tile(&shape{name: "gemmTile12x8AVX512", rows: mr512, groups: 1, lanes: 16, pairs: true})
 	tile(&shape{name: "gemmTile12x8RowsAVX512", rows: mr512, groups: 1, lanes: 16, pairs: true, rowsWhole: true})
 	tile(&shape{name: "gemmTile6x16AVX2", rows: mrAVX2, groups: 1, lanes: 8})
+	tile(&shape{name: "gemmTile6x8AVX2", rows: mrAVX2, groups: 1, lanes: 8, pairs: true})
 	tileBF16(&shape{name: "gemmTileBF16x12x32AVX512", rows: mr512, groups: 2, lanes: 16})
 	tileBF16(&shape{name: "gemmTileBF16x12x16AVX512", rows: mr512, groups: 1, lanes: 16})
 	peak()
@@ -166,7 +170,7 @@ func pairDoc(s *shape) {
 		"of W at w+r·ws bytes, vector j of xp at xp+64j; gs is unused. kc counts pairs",
 		"of k. With add false c is overwritten. It requires kc ≥ 1.")
 	if s.rowsWhole {
-		Doc("It prefetches the 12 rows after its own as one block, for whole rows of W",
+		Doc(fmt.Sprintf("It prefetches the %d rows after its own as one block, for whole rows of W", s.rows),
 			"that lie back to back (ws = 8·kc); the result does not depend on it.")
 	}
 }
@@ -273,7 +277,7 @@ func tile(s *shape) {
 	var pf, pfn GPVirtual
 	switch {
 	case s.rowsWhole:
-		Comment("pf walks the next tile's rows (row 12 on) as one block: rows of the whole k, back to back")
+		Commentf("pf walks the next tile's rows (row %d on) as one block: rows of the whole k, back to back", s.rows)
 		pf = GP64()
 		LEAQ(Mem{Base: s.w[len(s.w)-1], Index: ws3, Scale: 1}, pf)
 	case s.lanes == 16:
@@ -290,10 +294,10 @@ func tile(s *shape) {
 		step(u)
 	}
 	if s.rowsWhole {
-		for j := 0; j < pairsPfLines; j++ {
+		for j := 0; j < s.pairsPfLines(); j++ {
 			PREFETCHT1(Mem{Base: pf, Disp: 64 * j})
 		}
-		ADDQ(U32(64*pairsPfLines), pf)
+		ADDQ(U32(64*s.pairsPfLines()), pf)
 	} else if pf != nil {
 		for j := 0; j < s.pfLines(); j++ {
 			PREFETCHT1(Mem{Base: pf, Disp: 64 * j})
