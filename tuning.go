@@ -58,6 +58,8 @@ func halfStreamFor(v cpuid.Vendor, family int) uint64 {
 // against 1024): 192 and 256 were best and level, 384 and 512 3-5% slower
 // at llama3.2-1b, 1024 25-30% slower at both shapes (F16 at llama3.2-1b
 // 29.2 against 39.5 ms, medians).
+//
+//lint:ignore U1000 read by the assembly only
 var halfPrefetchAVX2 uint64 = halfPrefetchFor(cpuid.CPU.VendorID, cpuid.CPU.Family)
 
 func halfPrefetchFor(v cpuid.Vendor, family int) uint64 {
@@ -81,6 +83,8 @@ func halfPrefetchFor(v cpuid.Vendor, family int) uint64 {
 //
 // So family 23 (Zen, Zen+, Zen 2) prefetches 384 bytes ahead and every
 // other core 1024.
+//
+//lint:ignore U1000 read by the assembly only
 var gemvPrefetchAVX2 uint64 = gemvPrefetchFor(cpuid.CPU.VendorID, cpuid.CPU.Family)
 
 func gemvPrefetchFor(v cpuid.Vendor, family int) uint64 {
