@@ -412,8 +412,8 @@ func (m Matrix) gemmPairs(s *gemmScratch, dst []float32, ldd int, xp []float32, 
 	}
 }
 
-// gemmBlockPairs is the pure-Go twin of gemmPairsAVX512: over kc pairs of
-// k, for rows r < rows and lanes l = 2p+e < 16,
+// gemmBlockPairs is the pure-Go twin of gemmPairsAVX512 and gemmPairsAVX2:
+// over kc pairs of k, for rows r < rows and lanes l = 2p+e < 16,
 //
 //	c[r*ldc+l] (+)= Σ_{j<kc} w[r*ldw+2j+e] · xp[16j+l]
 //

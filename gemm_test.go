@@ -12,7 +12,7 @@ import (
 
 // gemmShapes returns the rows, columns and positions the Gemm tests run:
 // every remainder of the tile rows (12, 6), up to 8 positions in pairs
-// of k (AVX-512) and 9, and panel rows (48), of the
+// of k (AVX-512, AVX2) and 9, and panel rows (48), of the
 // position groups (16, pairs of 32, 128 per pack) and of the k slice (256)
 // and its 4-step unroll.
 func gemmShapes() (rows, cols, ns []int) {
@@ -217,7 +217,7 @@ func TestGemmBatch(t *testing.T) {
 }
 
 // TestGemmPairsAcrossLevels packs up to 8 positions (in pairs of k on
-// AVX-512) on each level and runs GemmBatch on every level, so that a Batch
+// AVX-512 and AVX2) on each level and runs GemmBatch on every level, so that a Batch
 // packed in pairs also runs on the levels without a pairs tile (the generic
 // twin), and checks the odd last k against infinite weights (W·0 in the
 // padding lanes must not make a NaN).
