@@ -25,13 +25,12 @@ func threadSeconds() float64 {
 // independent 512-bit FMAs per trip, 16 lanes × 2 flops each; on AVX2,
 // peak-avx2, gemmPeakAVX2: 12 of 256 bits) and the tiles (12×32 and 12×8
 // AVX-512, 6×16 and 6×8 AVX2) with their W rows and packed positions in L1
-// (k slices of 64 to 256), all in GFLOP/s over the thread's CPU time, so that the figure
-// holds on a shared machine. The tile's share of the peak bounds what
-// Gemm can reach; Gemm's own figure (BenchmarkGemm) is lower by what the
-// caches cost.
+// (k slices of 64 to 256), all in GFLOP/s over the thread's CPU time, so
+// that the figure holds on a shared machine. The tile's share of the peak
+// bounds what Gemm can reach; Gemm's own figure (BenchmarkGemm) is lower
+// by what the caches cost.
 func BenchmarkGemmTile(b *testing.B) {
-	avx2 := cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3)
-	if !avx2 {
+	if !cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3) {
 		b.Skip("no AVX2")
 	}
 	measure := func(b *testing.B, flopsPerOp float64, f func()) {

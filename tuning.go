@@ -45,7 +45,7 @@ var halfStreamRowBytes uint64 = halfStreamFor(cpuid.CPU.VendorID, cpuid.CPU.Fami
 const halfStreamNever = 1 << 62
 
 func halfStreamFor(v cpuid.Vendor, family int) uint64 {
-	if v == cpuid.AMD && family != 23 {
+	if v == cpuid.AMD && !family23(v, family) {
 		return 1024
 	}
 	return halfStreamNever
@@ -63,7 +63,7 @@ func halfStreamFor(v cpuid.Vendor, family int) uint64 {
 var halfPrefetchAVX2 uint64 = halfPrefetchFor(cpuid.CPU.VendorID, cpuid.CPU.Family)
 
 func halfPrefetchFor(v cpuid.Vendor, family int) uint64 {
-	if v == cpuid.AMD && family == 23 {
+	if family23(v, family) {
 		return 256
 	}
 	return 1024
@@ -88,11 +88,16 @@ func halfPrefetchFor(v cpuid.Vendor, family int) uint64 {
 var gemvPrefetchAVX2 uint64 = gemvPrefetchFor(cpuid.CPU.VendorID, cpuid.CPU.Family)
 
 func gemvPrefetchFor(v cpuid.Vendor, family int) uint64 {
-	if v == cpuid.AMD && family == 23 {
+	if family23(v, family) {
 		return 384
 	}
 	return 1024
 }
+
+// family23 reports an AMD core of family 23 (17h: Zen, Zen+ and Zen 2),
+// whose prefetch distances and F16/BF16 loop shape differ from later AMD
+// cores' (see the variables above).
+func family23(v cpuid.Vendor, family int) bool { return v == cpuid.AMD && family == 23 }
 
 // gemmBF16InPlace says whether the AVX-512 Gemm reads BF16 weights in place
 // (gemmTileBF16x12x32AVX512, two weights per 4-byte broadcast, a shift and

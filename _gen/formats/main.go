@@ -888,11 +888,7 @@ func (g *k) gatherAVX2(nr int, l func(string) string, name string, start GPVirtu
 	CMOVQHI(g.rowEnd, end)
 	XORQ(j, j)
 	Label(l(name))
-	for i := 0; i < nr; i++ {
-		t := GP32()
-		MOVWLZX(g.row(q, i, 0), t)
-		MOVW(t.As16(), g.hbuf.Offset(2*chunkBlocks*i).Idx(j, 2))
-	}
+	g.storeScales(nr, q, j)
 	ADDQ(U32(bb), q)
 	INCQ(j)
 	CMPQ(q, end)
@@ -909,10 +905,16 @@ func (g *k) gatherNext(nr int, bi GPVirtual) {
 	LEAQ(Mem{Base: g.p, Disp: chunkBlocks * g.f.blockBytes}, q)
 	CMPQ(q, g.last)
 	CMOVQHI(g.last, q)
+	g.storeScales(nr, q, bi)
+}
+
+// storeScales emits hbuf[i][b] = the binary16 scale of the block at q in
+// row i, for the nr rows of the group.
+func (g *k) storeScales(nr int, q, b GPVirtual) {
 	for i := 0; i < nr; i++ {
 		t := GP32()
 		MOVWLZX(g.row(q, i, 0), t)
-		MOVW(t.As16(), g.hbuf.Offset(2*chunkBlocks*i).Idx(bi, 2))
+		MOVW(t.As16(), g.hbuf.Offset(2*chunkBlocks*i).Idx(b, 2))
 	}
 }
 

@@ -77,17 +77,16 @@ const (
 // (gemmTile12x8RowsAVX512) prefetches per trip: a trip takes 4 pairs of k,
 // 32 bytes of each of its 12 rows, so 6 lines walk the next tile's rows in
 // step, as one block, when the rows lie back to back (F32 read in place)
-// and the tile runs over all of k. The AVX2 pairs tile has no such
-// variant: on Zen 2 (EPYC of family 23, 2026-12-03) the same prefetch (3
-// lines for its 6 rows) made F32 at n = 8 slower, 37.8 against 29.3 ms
-// without (medians of three interleaved runs). Gemm's up to 8 positions then
-// read each 12-row block of W once, straight from memory, as one stream
-// that the prefetch keeps a tile ahead of: on Zen 4 (2026-12-02) F32 at
-// n = 8 took 33.3-34.6 ms against 38.6-41.3 ms in k slices of 256 (best
-// and median of six interleaved runs). The positions, 64 bytes per pair
-// of k (128 KiB at d = 4096), come from L2. Decoded panels keep the k
-// slices: whole rows of 48 decoded rows ran BF16 and Q8_0 at n = 8 3-11%
-// slower.
+// and the tile runs over all of k. Gemm's up to 8 positions then read each
+// 12-row block of W once, straight from memory, as one stream that the
+// prefetch keeps a tile ahead of: on Zen 4 (2026-12-02) F32 at n = 8 took
+// 33.3-34.6 ms against 38.6-41.3 ms in k slices of 256 (best and median of
+// six interleaved runs). The positions, 64 bytes per pair of k (128 KiB at
+// d = 4096), come from L2. Decoded panels keep the k slices: whole rows of
+// 48 decoded rows ran BF16 and Q8_0 at n = 8 3-11% slower. The AVX2 pairs
+// tile has no such variant: on Zen 2 (EPYC of family 23, 2026-12-03) the
+// same prefetch (3 lines for its 6 rows) made F32 at n = 8 slower, 37.8
+// against 29.3 ms without (medians of three interleaved runs).
 func (s *shape) pairsPfLines() int { return s.rows * kUnroll * 8 / 64 }
 
 func main() {
